@@ -1,0 +1,1 @@
+"""The CP-SAT roster model: one unit per business rule."""

@@ -1,0 +1,1 @@
+"""Business-rule units of the roster model."""

@@ -1,0 +1,353 @@
+"""Typed data contracts between wfm's stages.
+
+Every stage takes and returns the frozen dataclasses below or long, tidy
+pandas frames whose column names are the constants in this module.  Units are
+spelled in names (``aht_seconds``, ``paid_minutes``).  Timestamps are
+timezone-aware local wall-clock times labelled by the start of their interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import pandas as pd
+
+# ---------------------------------------------------------------------------
+# Enumerations of the input contract
+# ---------------------------------------------------------------------------
+CHANNELS = ("voice", "chat")
+ROLES = ("agent", "new_hire", "mentor", "lead")
+TIME_OFF_KINDS = ("leave", "day_off_request", "shift_request")
+INTERVAL_MINUTES_ALLOWED = (15, 30)
+
+# HR_Import activities (fixed contract, see docs/inputs.md)
+ACTIVITIES = ("SHIFT", "BREAK", "LUNCH", "TRAINING", "MENTORING", "WELLBEING", "OFF", "LEAVE")
+WORK_CODE_OFF = "OFF"
+WORK_CODE_LEAVE = "LEAVE"
+
+# ---------------------------------------------------------------------------
+# Column names of every frame
+# ---------------------------------------------------------------------------
+# history.csv / actuals
+QUEUE = "queue"
+INTERVAL_START = "interval_start"
+OFFERED = "offered"
+AHT_SECONDS = "aht_seconds"
+ANSWERED = "answered"
+ABANDONED = "abandoned"
+HISTORY_REQUIRED = (QUEUE, INTERVAL_START, OFFERED, AHT_SECONDS)
+HISTORY_OPTIONAL = (ANSWERED, ABANDONED)
+
+# forecast.csv (prophet's names)
+DS = "ds"
+YHAT = "yhat"
+YHAT_LOWER = "yhat_lower"
+YHAT_UPPER = "yhat_upper"
+FORECAST_COLUMNS = (QUEUE, DS, YHAT, YHAT_LOWER, YHAT_UPPER, AHT_SECONDS)
+
+# requirements.csv
+AGENTS_REQUIRED = "agents_required"  # on the phone, before unplanned shrinkage
+AGENTS_REQUIRED_GROSS = "agents_required_gross"  # grossed up for unplanned shrinkage
+SERVICE_LEVEL = "service_level"
+ASA_SECONDS = "asa_seconds"
+OCCUPANCY = "occupancy"
+ABANDON_RATE = "abandon_rate"
+REQUIREMENTS_COLUMNS = (
+    QUEUE,
+    DS,
+    AGENTS_REQUIRED,
+    AGENTS_REQUIRED_GROSS,
+    SERVICE_LEVEL,
+    ASA_SECONDS,
+    OCCUPANCY,
+)
+
+# agents.csv
+EMPLOYEE_ID = "employee_id"
+NAME = "name"
+TEAM = "team"
+SKILLS = "skills"
+CONTRACT_MINUTES_PER_WEEK = "contract_minutes_per_week"
+ROLE = "role"
+START_DATE = "start_date"
+AGENTS_COLUMNS = (EMPLOYEE_ID, NAME, TEAM, SKILLS, CONTRACT_MINUTES_PER_WEEK, ROLE, START_DATE)
+
+# time_off.csv
+DATE = "date"
+KIND = "kind"
+SHIFT_CODE = "shift_code"
+TIME_OFF_COLUMNS = (EMPLOYEE_ID, DATE, KIND, SHIFT_CODE)
+
+# roster.csv == HR_Import sheet: one row per agent per activity
+ACTIVITY = "activity"
+START = "start"
+END = "end"
+MINUTES = "minutes"
+PAID = "paid"
+HR_IMPORT_COLUMNS = (EMPLOYEE_ID, DATE, ACTIVITY, START, END, MINUTES, PAID, QUEUE, SHIFT_CODE)
+
+# assignments frame: one row per agent and day (the Roster grid, long form)
+ASSIGNMENT_COLUMNS = (EMPLOYEE_ID, DATE, SHIFT_CODE)  # shift_code, OFF or LEAVE
+
+# coverage.csv: one row per queue and interval
+FORECAST = "forecast"
+REQUIRED = "required"  # gross requirement the roster aims at
+SCHEDULED = "scheduled"  # agents on the phone for the queue (may be fractional)
+GAP = "gap"  # scheduled - required
+COVERAGE_COLUMNS = (QUEUE, DS, FORECAST, AHT_SECONDS, REQUIRED, SCHEDULED, GAP, SERVICE_LEVEL, ASA_SECONDS, OCCUPANCY)
+
+
+# ---------------------------------------------------------------------------
+# Scenario dataclasses
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Horizon:
+    """The planning period: ``start`` and ``end`` are inclusive local dates."""
+
+    start: dt.date
+    end: dt.date
+    interval_minutes: int
+    timezone: str
+
+    @property
+    def days(self) -> list[dt.date]:
+        n = (self.end - self.start).days + 1
+        return [self.start + dt.timedelta(days=i) for i in range(n)]
+
+    @property
+    def intervals_per_day(self) -> int:
+        return 24 * 60 // self.interval_minutes
+
+    def interval_index(self) -> pd.DatetimeIndex:
+        """Every interval start of the horizon, timezone-aware, in local wall-clock time."""
+        first = pd.Timestamp(self.start).tz_localize(self.timezone)
+        last_day_end = pd.Timestamp(self.end + dt.timedelta(days=1)).tz_localize(self.timezone)
+        return pd.date_range(first, last_day_end, freq=f"{self.interval_minutes}min", inclusive="left")
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A contact queue with its service target.
+
+    ``answer_seconds`` is the service-level threshold (80% in 20 s has
+    ``service_level=0.8, answer_seconds=20``).  ``open``/``close`` are local
+    times; ``close`` of ``00:00`` means midnight at the end of the day.
+    ``concurrency`` is the number of simultaneous chat sessions per agent.
+    """
+
+    name: str
+    channel: str
+    service_level: float
+    answer_seconds: float
+    max_occupancy: float
+    open: dt.time
+    close: dt.time
+    patience_seconds: float | None = None
+    concurrency: int = 1
+    min_agents: int = 1
+
+    @property
+    def open_minute(self) -> int:
+        return self.open.hour * 60 + self.open.minute
+
+    @property
+    def close_minute(self) -> int:
+        m = self.close.hour * 60 + self.close.minute
+        return 24 * 60 if m == 0 else m
+
+    def is_open(self, minute_of_day: int) -> bool:
+        return self.open_minute <= minute_of_day < self.close_minute
+
+
+@dataclass(frozen=True)
+class ShiftTemplate:
+    """A shift pattern.  A shift spans ``paid_minutes + unpaid_minutes`` from ``start``.
+
+    The unpaid part is the lunch.  A shift may cross midnight.
+    """
+
+    code: str
+    start: dt.time
+    paid_minutes: int
+    unpaid_minutes: int = 0
+
+    @property
+    def start_minute(self) -> int:
+        return self.start.hour * 60 + self.start.minute
+
+    @property
+    def length_minutes(self) -> int:
+        return self.paid_minutes + self.unpaid_minutes
+
+    @property
+    def end_minute(self) -> int:
+        """End as minutes after midnight of the shift's day (may exceed 1440)."""
+        return self.start_minute + self.length_minutes
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Hard rostering rules in the scheduler's units."""
+
+    min_rest_hours: float = 11.0
+    max_consecutive_days: int = 6
+    min_days_off_per_week: int = 2
+    max_weekly_minutes: int = 2400
+
+
+@dataclass(frozen=True)
+class Shrinkage:
+    """Unplanned shrinkage (absence, sickness) as a fraction of scheduled time.
+
+    Planned off-phone time (lunch, breaks, training) is placed explicitly by the
+    roster and is *not* part of this figure.
+    """
+
+    unplanned: float = 0.0
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    time_limit_seconds: float = 120.0
+    workers: int = 2
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Soft-objective weights, in cost units per unit named."""
+
+    short_agent_interval: float = 100.0  # per agent short in one interval (first agent of the gap)
+    over_agent_interval: float = 5.0  # per agent over requirement in one interval
+    contract_shortfall_hour: float = 20.0  # per hour below an agent's prorated contract
+    day_off_request: float = 50.0  # per day-off request not honoured
+    shift_request: float = 30.0  # per shift request not honoured
+
+
+@dataclass(frozen=True)
+class Agent:
+    employee_id: str
+    name: str
+    team: str
+    skills: tuple[str, ...]
+    contract_minutes_per_week: int
+    role: str
+    start_date: dt.date
+
+
+@dataclass(frozen=True)
+class TimeOff:
+    employee_id: str
+    date: dt.date
+    kind: str
+    shift_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything a planning run reads, loaded and validated.
+
+    ``history`` is the history.csv frame with a timezone-aware
+    ``interval_start``.  ``input_hashes`` maps file name to sha256.
+    ``raw_toml`` is the scenario.toml text exactly as read.
+    """
+
+    name: str
+    horizon: Horizon
+    queues: tuple[Queue, ...]
+    shifts: tuple[ShiftTemplate, ...]
+    rules: Rules
+    shrinkage: Shrinkage
+    solver: SolverSettings
+    weights: Weights
+    agents: tuple[Agent, ...]
+    time_off: tuple[TimeOff, ...]
+    history: pd.DataFrame = field(repr=False, compare=False)
+    country: str | None = None
+    source_dir: str | None = None
+    input_hashes: Mapping[str, str] = field(default_factory=dict)
+    raw_toml: str = ""
+
+    def queue(self, name: str) -> Queue:
+        for q in self.queues:
+            if q.name == name:
+                return q
+        raise KeyError(name)
+
+    def shift(self, code: str) -> ShiftTemplate:
+        for s in self.shifts:
+            if s.code == code:
+                return s
+        raise KeyError(code)
+
+
+# ---------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SolveInfo:
+    """What the solver reported.  ``gap`` is (objective - bound) / max(1, |objective|)."""
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    wall_seconds: float
+    seed: int
+    workers: int
+    time_limit_seconds: float
+
+
+@dataclass(frozen=True)
+class RosterSolution:
+    """A solved roster.
+
+    ``assignments``: one row per agent and day (ASSIGNMENT_COLUMNS), shift code,
+    ``OFF`` or ``LEAVE``.
+    ``activities``: the HR_Import rows (HR_IMPORT_COLUMNS); ``start``/``end`` are
+    timezone-aware timestamps.
+    ``queue_minutes``: long frame (employee_id, queue, ds, minutes): minutes each
+    agent spends on each queue in each interval; the sum over queues never
+    exceeds the agent's on-phone minutes in the interval.
+    ``penalties``: the soft-penalty ledger (rule, employee_id, queue, ds, date,
+    amount, unit, cost).
+    """
+
+    assignments: pd.DataFrame = field(repr=False)
+    activities: pd.DataFrame = field(repr=False)
+    queue_minutes: pd.DataFrame = field(repr=False)
+    penalties: pd.DataFrame = field(repr=False)
+    info: SolveInfo
+
+
+# ---------------------------------------------------------------------------
+# Errors (only the CLI turns them into messages and exit codes)
+# ---------------------------------------------------------------------------
+class WfmError(Exception):
+    """Base class of every error wfm raises on purpose."""
+
+
+class InputError(WfmError):
+    """Bad input.  ``problems`` lists every problem found, one line each."""
+
+    def __init__(self, problems: list[str] | str):
+        if isinstance(problems, str):
+            problems = [problems]
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class InfeasibleRosterError(WfmError):
+    """Hard rules cannot all hold.  ``conflicts`` explains which, in the user's words."""
+
+    def __init__(self, conflicts: list[str] | str):
+        if isinstance(conflicts, str):
+            conflicts = [conflicts]
+        self.conflicts = list(conflicts)
+        super().__init__("\n".join(self.conflicts))
+
+
+class OutputError(WfmError):
+    """The output location cannot be used (exists already, is a file, ...)."""
