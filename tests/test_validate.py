@@ -1,0 +1,181 @@
+"""Input validation: every defect is named by file, row or key, value and fix; all problems are listed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from scenario_files import AGENTS_CSV, SCENARIO_TOML, TIME_OFF_CSV, history_csv, write_scenario
+
+from wfm import schema as S
+from wfm.io import load_scenario
+
+
+def problems_of(tmp_path, **replace) -> list[str]:
+    folder = write_scenario(tmp_path / "sc", **replace)
+    with pytest.raises(S.InputError) as info:
+        load_scenario(folder)
+    return info.value.problems
+
+
+def test_valid_scenario_loads_typed(tmp_path):
+    sc = load_scenario(write_scenario(tmp_path / "sc"))
+    assert sc.name == "mini"
+    assert sc.country == "CN"
+    assert sc.horizon == S.Horizon(dt.date(2026, 12, 7), dt.date(2026, 12, 13), 30, "Asia/Shanghai")
+    assert [q.name for q in sc.queues] == ["phone_retail", "chat"]
+    assert sc.queue("chat").concurrency == 2
+    assert sc.queue("phone_retail").close_minute == 20 * 60
+    assert sc.shift("D12").end_minute == 21 * 60
+    assert sc.agents[0].skills == ("phone_retail", "chat")
+    assert sc.agents[0].name == "王芳"
+    assert sc.rules.min_rest_hours == 11
+    assert sc.solver == S.SolverSettings(time_limit_seconds=10, workers=1, seed=3)
+    assert sc.weights == S.Weights()  # defaults when [weights] is absent
+    assert {t.kind for t in sc.time_off} == {"leave", "day_off_request", "shift_request"}
+    ts = sc.history[S.INTERVAL_START]
+    assert str(ts.dt.tz) == "Asia/Shanghai"
+    assert ts.iloc[0] == pd.Timestamp("2026-11-16 08:00", tz="Asia/Shanghai")
+    assert set(sc.input_hashes) == {"scenario.toml", "history.csv", "agents.csv", "time_off.csv"}
+    assert all(len(h) == 64 for h in sc.input_hashes.values())
+
+
+def test_missing_column(tmp_path):
+    agents = AGENTS_CSV.replace("contract_minutes_per_week,", "").replace(",2400,", ",").replace(",1200,", ",")
+    assert problems_of(tmp_path, agents_csv=agents) == [
+        "agents.csv: missing column(s) contract_minutes_per_week "
+        "(columns found: employee_id, name, team, skills, role, start_date)"
+    ]
+
+
+def test_unknown_queue_in_skills(tmp_path):
+    agents = AGENTS_CSV.replace("E002,李娜,零售一组,phone_retail,", "E002,李娜,零售一组,phone_retial,")
+    assert problems_of(tmp_path, agents_csv=agents) == [
+        "agents.csv row 3: skills 'phone_retial' is not a queue in scenario.toml (queues: phone_retail, chat)"
+    ]
+
+
+def test_negative_offered(tmp_path):
+    lines = history_csv().splitlines()
+    parts = lines[5].split(",")
+    parts[2] = "-4"
+    lines[5] = ",".join(parts)
+    assert problems_of(tmp_path, history_csv="\n".join(lines) + "\n") == ["history.csv row 6: offered -4 is negative"]
+
+
+def test_duplicate_interval(tmp_path):
+    lines = history_csv().splitlines()
+    lines.append(lines[3])
+    probs = problems_of(tmp_path, history_csv="\n".join(lines) + "\n")
+    q, t = lines[3].split(",")[:2]
+    assert probs == [
+        f"history.csv row {len(lines)}: duplicate interval {q} {t} (first at row 4); keep one row per queue and interval"
+    ]
+
+
+def test_unparseable_date(tmp_path):
+    lines = history_csv().splitlines()
+    parts = lines[7].split(",")
+    parts[1] = "2026-13-45T08:00:00"
+    lines[7] = ",".join(parts)
+    assert problems_of(tmp_path, history_csv="\n".join(lines) + "\n") == [
+        "history.csv row 8: interval_start '2026-13-45T08:00:00' is not a date and time; write e.g. 2026-12-01T08:30:00"
+    ]
+    agents = AGENTS_CSV.replace("2021-05-10", "10/05/2021")
+    assert problems_of(tmp_path / "b", agents_csv=agents) == [
+        "agents.csv row 3: start_date '10/05/2021' is not a date; write YYYY-MM-DD"
+    ]
+
+
+def test_malformed_toml(tmp_path):
+    probs = problems_of(tmp_path, scenario_toml=SCENARIO_TOML.replace('timezone = "Asia/Shanghai"', "timezone = "))
+    assert len(probs) == 1
+    assert probs[0].startswith("scenario.toml: malformed TOML: ")
+    assert "line 8" in probs[0]
+
+
+def test_undefined_shift_code(tmp_path):
+    time_off = TIME_OFF_CSV.replace("shift_request,D12", "shift_request,N22")
+    assert problems_of(tmp_path, time_off_csv=time_off) == [
+        "time_off.csv row 4: shift_code 'N22' is not defined in scenario.toml (shifts: D08, D12)"
+    ]
+
+
+def test_every_problem_listed_not_just_first(tmp_path):
+    agents = AGENTS_CSV.replace(",mentor,", ",boss,").replace("E003,张伟,零售一组,chat,1200", "E003,张伟,零售一组,chat,abc")
+    toml = SCENARIO_TOML.replace("min_rest_hours = 11", "min_rest_hour = 11").replace("interval_minutes = 30",
+                                                                                         "interval_minutes = 20")
+    probs = problems_of(tmp_path, agents_csv=agents, scenario_toml=toml)
+    assert "agents.csv row 2: role 'boss' must be one of agent, new_hire, mentor, lead" in probs
+    assert any(p.startswith("agents.csv row 4: contract_minutes_per_week 'abc'") for p in probs)
+    assert any("unknown key 'min_rest_hour' in" in p or "[rules]: unknown key 'min_rest_hour'" in p for p in probs)
+    assert "scenario.toml [horizon]: 'interval_minutes' = 20 must be 15 or 30" in probs
+
+
+def test_missing_file_and_empty_sections(tmp_path):
+    folder = write_scenario(tmp_path / "sc")
+    (folder / "agents.csv").unlink()
+    with pytest.raises(S.InputError) as info:
+        load_scenario(folder)
+    assert info.value.problems == [f"agents.csv: missing from scenario folder {folder}"]
+
+
+def test_time_off_is_optional(tmp_path):
+    folder = write_scenario(tmp_path / "sc")
+    (folder / "time_off.csv").unlink()
+    assert load_scenario(folder).time_off == ()
+
+
+def test_not_utf8(tmp_path):
+    folder = write_scenario(tmp_path / "sc")
+    (folder / "agents.csv").write_bytes(AGENTS_CSV.encode("gbk"))
+    with pytest.raises(S.InputError) as info:
+        load_scenario(folder)
+    assert info.value.problems[0].startswith("agents.csv: byte ")
+    assert "not valid UTF-8" in info.value.problems[0]
+
+
+def test_bom_accepted(tmp_path):
+    folder = write_scenario(tmp_path / "sc")
+    (folder / "agents.csv").write_bytes(b"\xef\xbb\xbf" + AGENTS_CSV.encode("utf-8"))
+    assert len(load_scenario(folder).agents) == 4
+
+
+def test_history_with_offsets_and_dst_gap(tmp_path):
+    toml = SCENARIO_TOML.replace("Asia/Shanghai", "Europe/London")
+    hist = "queue,interval_start,offered,aht_seconds\nchat,2026-03-29T01:30:00,3,400\nchat,2026-03-29T02:00:00+01:00,3,400\n"
+    probs = problems_of(tmp_path, scenario_toml=toml, history_csv=hist)
+    assert probs[0].startswith("history.csv row 2: interval_start '2026-03-29T01:30:00' does not exist or is ambiguous")
+
+
+def test_many_bad_rows_are_summarised(tmp_path):
+    lines = history_csv().splitlines()
+    for i in range(1, 40):
+        parts = lines[i].split(",")
+        parts[2] = "-1"
+        lines[i] = ",".join(parts)
+    probs = problems_of(tmp_path, history_csv="\n".join(lines) + "\n")
+    assert len(probs) == 21
+    assert probs[-1] == "history.csv offered (<0): ... and 19 more rows with the same problem"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('channel = "voice"', 'channel = "phone"', "'phone' must be one of voice, chat"),
+        ("service_level = 0.8\nanswer_seconds = 20", "service_level = 80\nanswer_seconds = 20",
+         "'service_level' = 80 must be between 0.01 and 0.999 (e.g. 0.8)"),
+        ('close = "20:00"', 'close = "8pm"', "'close' = '8pm' must be HH:MM (24-hour)"),
+        ("[rules]", '[[shifts]]\ncode = "D08"\nstart = "09:00"\npaid_minutes = 240\n\n[rules]',
+         "shift code 'D08' is defined twice"),
+        ('timezone = "Asia/Shanghai"', 'timezone = "China"', "'timezone' = 'China' is not an IANA time zone"),
+        ('end = "2026-12-13"', 'end = "2026-12-01"', "end 2026-12-01 is before start 2026-12-07"),
+        ("unplanned = 0.1", "unplanned = 1.5", "'unplanned' = 1.5 must be between 0 and 0.9"),
+    ],
+)
+def test_toml_value_errors(tmp_path, old, new, expected):
+    assert old in SCENARIO_TOML
+    probs = problems_of(tmp_path, scenario_toml=SCENARIO_TOML.replace(old, new, 1))
+    assert any(expected in p for p in probs), probs
+    assert all(p.startswith("scenario.toml") for p in probs)

@@ -1,0 +1,867 @@
+"""Every check on the inputs, with errors that name the file, the row or key, the value and the fix.
+
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first
+data row is row 2.  Validation never stops at the first problem: it collects
+every problem it can find and raises one :class:`~wfm.schema.InputError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+import tomllib
+import zoneinfo
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from wfm import schema as S
+from wfm.io import AGENTS_FILE, HISTORY_FILE, SCENARIO_FILE, TIME_OFF_FILE, RawScenario
+
+log = logging.getLogger(__name__)
+
+MAX_LISTED = 20  # problems of one kind listed before summarising the rest
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_OFFSET = re.compile(r"(?:[+-]\d\d:?\d\d|Z)$")
+
+
+class _Problems:
+    """Collects problems, capping each kind so a broken 60,000-row file stays readable."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._counts: dict[str, int] = {}
+
+    def add(self, line: str, kind: str | None = None) -> None:
+        if kind is not None:
+            n = self._counts.get(kind, 0) + 1
+            self._counts[kind] = n
+            if n > MAX_LISTED:
+                return
+        self.lines.append(line)
+
+    def finish(self) -> list[str]:
+        for kind, n in self._counts.items():
+            if n > MAX_LISTED:
+                self.lines.append(f"{kind}: ... and {n - MAX_LISTED} more rows with the same problem")
+        return self.lines
+
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
+
+# ---------------------------------------------------------------------------
+# scenario.toml
+# ---------------------------------------------------------------------------
+_SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
+    # key: (accepted python types, required)
+    "horizon": {
+        "start": ((str, dt.date), True),
+        "end": ((str, dt.date), True),
+        "interval_minutes": (int, True),
+        "timezone": (str, True),
+    },
+    "rules": {
+        "min_rest_hours": ((int, float), False),
+        "max_consecutive_days": (int, False),
+        "min_days_off_per_week": (int, False),
+        "max_weekly_minutes": (int, False),
+    },
+    "shrinkage": {"unplanned": ((int, float), False)},
+    "solver": {
+        "time_limit_seconds": ((int, float), False),
+        "workers": (int, False),
+        "seed": (int, False),
+    },
+    "weights": {f.name: ((int, float), False) for f in fields(S.Weights)},
+}
+_QUEUE_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "name": (str, True),
+    "channel": (str, True),
+    "service_level": ((int, float), True),
+    "answer_seconds": ((int, float), True),
+    "max_occupancy": ((int, float), True),
+    "open": (str, True),
+    "close": (str, True),
+    "patience_seconds": ((int, float), False),
+    "concurrency": (int, False),
+    "min_agents": (int, False),
+}
+_SHIFT_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "code": (str, True),
+    "start": (str, True),
+    "paid_minutes": (int, True),
+    "unpaid_minutes": (int, False),
+}
+_TOP_KEYS = {"name", "description", "country", "horizon", "queues", "shifts", "rules", "shrinkage", "solver", "weights"}
+_REQUIRED_SECTIONS = ("horizon", "queues", "shifts")
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    names = {int: "a whole number", float: "a number", str: "text", dt.date: "a date"}
+    ts = t if isinstance(t, tuple) else (t,)
+    if set(ts) >= {int, float}:
+        return "a number"
+    return " or ".join(names.get(x, x.__name__) for x in ts)
+
+
+def _check_keys(
+    table: dict[str, Any],
+    spec: dict[str, tuple[type | tuple[type, ...], bool]],
+    where: str,
+    problems: _Problems,
+) -> dict[str, Any]:
+    """Check a TOML table against its spec; return the values that have the right type."""
+    good: dict[str, Any] = {}
+    for key in table:
+        if key not in spec:
+            problems.add(f"{SCENARIO_FILE} {where}: unknown key '{key}' (known keys: {', '.join(spec)})")
+    for key, (types, required) in spec.items():
+        if key not in table:
+            if required:
+                problems.add(f"{SCENARIO_FILE} {where}: missing required key '{key}'")
+            continue
+        value = table[key]
+        ok = isinstance(value, types) and not (isinstance(value, bool))
+        if isinstance(value, dt.datetime) and dt.date in (types if isinstance(types, tuple) else (types,)):
+            ok = False  # a datetime is not a date here
+        if not ok:
+            problems.add(f"{SCENARIO_FILE} {where}: '{key}' = {value!r} must be {_type_name(types)}")
+            continue
+        good[key] = value
+    return good
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _parse_hhmm(value: str) -> dt.time | None:
+    m = _HHMM.match(value.strip())
+    if not m:
+        return None
+    return dt.time(int(m.group(1)), int(m.group(2)))
+
+
+def _check_range(
+    value: float, lo: float | None, hi: float | None, where: str, key: str, problems: _Problems, hint: str = ""
+) -> bool:
+    if (lo is not None and value < lo) or (hi is not None and value > hi) or (
+        isinstance(value, float) and math.isnan(value)
+    ):
+        bounds = f"between {lo} and {hi}" if lo is not None and hi is not None else (
+            f"at least {lo}" if lo is not None else f"at most {hi}"
+        )
+        problems.add(f"{SCENARIO_FILE} {where}: '{key}' = {value!r} must be {bounds}{hint}")
+        return False
+    return True
+
+
+def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None:
+    """Parse and check scenario.toml; returns the typed pieces, or None when unusable."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problems.add(f"{SCENARIO_FILE}: malformed TOML: {exc}")
+        return None
+    for key in doc:
+        if key not in _TOP_KEYS:
+            problems.add(f"{SCENARIO_FILE}: unknown key or section '{key}' (known: {', '.join(sorted(_TOP_KEYS))})")
+    for sec in _REQUIRED_SECTIONS:
+        if sec not in doc:
+            kind = f"[[{sec}]]" if sec in ("queues", "shifts") else f"[{sec}]"
+            problems.add(f"{SCENARIO_FILE}: missing section {kind}")
+    out: dict[str, Any] = {
+        "name": doc.get("name"),
+        "country": doc.get("country"),
+    }
+    for key in ("name", "country", "description"):
+        if key in doc and not isinstance(doc[key], str):
+            problems.add(f"{SCENARIO_FILE}: '{key}' = {doc[key]!r} must be text")
+            out[key] = None
+    if isinstance(out["country"], str):
+        import holidays
+
+        if out["country"].upper() not in holidays.list_supported_countries():
+            problems.add(
+                f"{SCENARIO_FILE}: country '{out['country']}' is not a supported holiday calendar "
+                f"(use an ISO 3166 code such as CN, HK, SG, US)"
+            )
+            out["country"] = None
+        else:
+            out["country"] = out["country"].upper()
+
+    # [horizon]
+    hz = doc.get("horizon")
+    if "horizon" in doc and not isinstance(hz, dict):
+        problems.add(f"{SCENARIO_FILE}: 'horizon' must be a table [horizon]")
+    elif isinstance(hz, dict):
+        h = _check_keys(hz, _SECTION_KEYS["horizon"], "[horizon]", problems)
+        start = _parse_date(h["start"]) if "start" in h else None
+        end = _parse_date(h["end"]) if "end" in h else None
+        for key, val in (("start", start), ("end", end)):
+            if key in h and val is None:
+                problems.add(f"{SCENARIO_FILE} [horizon]: '{key}' = {h[key]!r} is not a date; write YYYY-MM-DD")
+        if start and end:
+            if end < start:
+                problems.add(f"{SCENARIO_FILE} [horizon]: end {end} is before start {start}")
+            elif (end - start).days + 1 > 62:
+                problems.add(
+                    f"{SCENARIO_FILE} [horizon]: {(end - start).days + 1} days is too long; plan at most 62 days at once"
+                )
+        iv = h.get("interval_minutes")
+        if iv is not None and iv not in S.INTERVAL_MINUTES_ALLOWED:
+            problems.add(f"{SCENARIO_FILE} [horizon]: 'interval_minutes' = {iv} must be 15 or 30")
+            iv = None
+        tz = h.get("timezone")
+        if tz is not None:
+            try:
+                zoneinfo.ZoneInfo(tz)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                problems.add(
+                    f"{SCENARIO_FILE} [horizon]: 'timezone' = {tz!r} is not an IANA time zone (e.g. Asia/Shanghai)"
+                )
+                tz = None
+        if start and end and iv and tz and end >= start:
+            out["horizon"] = S.Horizon(start=start, end=end, interval_minutes=iv, timezone=tz)
+
+    # [[queues]]
+    queues: list[S.Queue] = []
+    raw_queues = doc.get("queues", [])
+    if not isinstance(raw_queues, list):
+        problems.add(f"{SCENARIO_FILE}: 'queues' must be an array of tables [[queues]]")
+        raw_queues = []
+    if "queues" in doc and not raw_queues:
+        problems.add(f"{SCENARIO_FILE}: [[queues]] is empty; define at least one queue")
+    seen: set[str] = set()
+    out["queue_names"] = [
+        str(t["name"]).strip() for t in raw_queues if isinstance(t, dict) and isinstance(t.get("name"), str)
+    ]
+    for i, tq in enumerate(raw_queues, start=1):
+        where = f"[[queues]] #{i}" + (f" '{tq.get('name')}'" if isinstance(tq, dict) and "name" in tq else "")
+        if not isinstance(tq, dict):
+            problems.add(f"{SCENARIO_FILE} {where}: must be a table")
+            continue
+        q = _check_keys(tq, _QUEUE_KEYS, where, problems)
+        ok = len(q) == len([k for k in tq if k in _QUEUE_KEYS])
+        name = q.get("name", "").strip()
+        if "name" in q:
+            if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+                problems.add(f"{SCENARIO_FILE} {where}: name {name!r} may use only letters, digits, '_' and '-'")
+                ok = False
+            elif name in seen:
+                problems.add(f"{SCENARIO_FILE} {where}: queue name '{name}' is defined twice")
+                ok = False
+            seen.add(name)
+        if "channel" in q and q["channel"] not in S.CHANNELS:
+            problems.add(f"{SCENARIO_FILE} {where}: channel '{q['channel']}' must be one of {', '.join(S.CHANNELS)}")
+            ok = False
+        if "service_level" in q:
+            ok &= _check_range(q["service_level"], 0.01, 0.999, where, "service_level", problems, " (e.g. 0.8)")
+        if "answer_seconds" in q:
+            ok &= _check_range(q["answer_seconds"], 0, 3600, where, "answer_seconds", problems)
+        if "max_occupancy" in q:
+            ok &= _check_range(q["max_occupancy"], 0.3, 1.0, where, "max_occupancy", problems, " (e.g. 0.85)")
+        if "patience_seconds" in q:
+            ok &= _check_range(q["patience_seconds"], 1, 86400, where, "patience_seconds", problems)
+        if "concurrency" in q:
+            ok &= _check_range(q["concurrency"], 1, 10, where, "concurrency", problems)
+            if q.get("channel") == "voice" and q["concurrency"] != 1:
+                problems.add(f"{SCENARIO_FILE} {where}: a voice queue has concurrency 1, not {q['concurrency']}")
+                ok = False
+        if "min_agents" in q:
+            ok &= _check_range(q["min_agents"], 0, 1000, where, "min_agents", problems)
+        times = {}
+        for key in ("open", "close"):
+            if key in q:
+                t = _parse_hhmm(q[key])
+                if t is None:
+                    problems.add(f"{SCENARIO_FILE} {where}: '{key}' = {q[key]!r} must be HH:MM (24-hour)")
+                    ok = False
+                times[key] = t
+        if ok and len(q) >= 7:
+            queue = S.Queue(
+                name=name,
+                channel=q["channel"],
+                service_level=float(q["service_level"]),
+                answer_seconds=float(q["answer_seconds"]),
+                max_occupancy=float(q["max_occupancy"]),
+                open=times["open"],
+                close=times["close"],
+                patience_seconds=float(q["patience_seconds"]) if "patience_seconds" in q else None,
+                concurrency=int(q.get("concurrency", 1)),
+                min_agents=int(q.get("min_agents", 1)),
+            )
+            if queue.close_minute <= queue.open_minute:
+                problems.add(
+                    f"{SCENARIO_FILE} {where}: close {q['close']} is not after open {q['open']} "
+                    "(use close = \"00:00\" for midnight)"
+                )
+                continue
+            queues.append(queue)
+    out["queues"] = queues
+
+    # [[shifts]]
+    shifts: list[S.ShiftTemplate] = []
+    raw_shifts = doc.get("shifts", [])
+    if not isinstance(raw_shifts, list):
+        problems.add(f"{SCENARIO_FILE}: 'shifts' must be an array of tables [[shifts]]")
+        raw_shifts = []
+    if "shifts" in doc and not raw_shifts:
+        problems.add(f"{SCENARIO_FILE}: [[shifts]] is empty; define at least one shift")
+    codes: set[str] = set()
+    out["shift_codes"] = [
+        str(t["code"]).strip() for t in raw_shifts if isinstance(t, dict) and isinstance(t.get("code"), str)
+    ]
+    for i, ts in enumerate(raw_shifts, start=1):
+        where = f"[[shifts]] #{i}" + (f" '{ts.get('code')}'" if isinstance(ts, dict) and "code" in ts else "")
+        if not isinstance(ts, dict):
+            problems.add(f"{SCENARIO_FILE} {where}: must be a table")
+            continue
+        s = _check_keys(ts, _SHIFT_KEYS, where, problems)
+        ok = len(s) == len([k for k in ts if k in _SHIFT_KEYS])
+        code = s.get("code", "").strip()
+        if "code" in s:
+            if not re.fullmatch(r"[A-Za-z0-9_\-]{1,12}", code):
+                problems.add(f"{SCENARIO_FILE} {where}: code {code!r} must be 1-12 letters, digits, '_' or '-'")
+                ok = False
+            elif code.upper() in (S.WORK_CODE_OFF, S.WORK_CODE_LEAVE):
+                problems.add(f"{SCENARIO_FILE} {where}: code '{code}' is reserved for days without a shift")
+                ok = False
+            elif code in codes:
+                problems.add(f"{SCENARIO_FILE} {where}: shift code '{code}' is defined twice")
+                ok = False
+            codes.add(code)
+        start_t = None
+        if "start" in s:
+            start_t = _parse_hhmm(s["start"])
+            if start_t is None:
+                problems.add(f"{SCENARIO_FILE} {where}: 'start' = {s['start']!r} must be HH:MM (24-hour)")
+                ok = False
+        if "paid_minutes" in s:
+            ok &= _check_range(s["paid_minutes"], 60, 720, where, "paid_minutes", problems)
+        if "unpaid_minutes" in s:
+            ok &= _check_range(s["unpaid_minutes"], 0, 120, where, "unpaid_minutes", problems)
+        if ok and start_t is not None and {"code", "paid_minutes"} <= s.keys():
+            shifts.append(
+                S.ShiftTemplate(
+                    code=code,
+                    start=start_t,
+                    paid_minutes=int(s["paid_minutes"]),
+                    unpaid_minutes=int(s.get("unpaid_minutes", 0)),
+                )
+            )
+    out["shifts"] = shifts
+
+    # [rules], [shrinkage], [solver], [weights]
+    for section, cls, ranges in (
+        (
+            "rules",
+            S.Rules,
+            {
+                "min_rest_hours": (0, 24),
+                "max_consecutive_days": (1, 31),
+                "min_days_off_per_week": (0, 7),
+                "max_weekly_minutes": (0, 7 * 24 * 60),
+            },
+        ),
+        ("shrinkage", S.Shrinkage, {"unplanned": (0, 0.9)}),
+        ("solver", S.SolverSettings, {"time_limit_seconds": (1, 86400), "workers": (1, 64), "seed": (0, 2**31 - 1)}),
+        ("weights", S.Weights, {f.name: (0, 1e6) for f in fields(S.Weights)}),
+    ):
+        table = doc.get(section, {})
+        if not isinstance(table, dict):
+            problems.add(f"{SCENARIO_FILE}: '{section}' must be a table [{section}]")
+            table = {}
+        vals = _check_keys(table, _SECTION_KEYS[section], f"[{section}]", problems)
+        good = {k: v for k, v in vals.items() if _check_range(v, *ranges[k], f"[{section}]", k, problems)}
+        out[section] = cls(**good)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# CSV helpers
+# ---------------------------------------------------------------------------
+def _missing_columns(name: str, frame: pd.DataFrame, required: tuple[str, ...], problems: _Problems) -> bool:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        problems.add(
+            f"{name}: missing column(s) {', '.join(missing)} (columns found: {', '.join(frame.columns) or 'none'})"
+        )
+        return True
+    dup = frame.columns[frame.columns.duplicated()].tolist()
+    if dup:
+        problems.add(f"{name}: column(s) {', '.join(dup)} appear more than once")
+        return True
+    return False
+
+
+def _row(i: int) -> int:
+    """Spreadsheet row number of data row index ``i`` (header is row 1)."""
+    return int(i) + 2
+
+
+def parse_local_timestamps(
+    values: pd.Series, tz: str, name: str, column: str, problems: _Problems
+) -> pd.Series:
+    """Parse ISO local datetimes (with or without UTC offset) into tz-aware timestamps.
+
+    Unparseable values and local times that do not exist (daylight-saving gaps) are
+    reported by row; the result holds NaT there.
+    """
+    text = values.str.strip()
+    has_offset = text.str.contains(_OFFSET, regex=True)
+    result = pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[ns, {tz}]")
+    dst_rows: set = set()
+    if (~has_offset).any():
+        naive = pd.to_datetime(text[~has_offset], format="ISO8601", errors="coerce")
+        ok = naive.notna()
+        if ok.any():
+            local = naive[ok].dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+            result.loc[local.index] = local
+            for i in local.index[local.isna()]:
+                dst_rows.add(i)
+                problems.add(
+                    f"{name} row {_row(i)}: {column} '{values[i]}' does not exist or is ambiguous in {tz} "
+                    "(daylight-saving change); write it with its UTC offset",
+                    kind=f"{name} {column} (daylight saving)",
+                )
+    if has_offset.any():
+        aware = pd.to_datetime(text[has_offset], format="ISO8601", errors="coerce", utc=True)
+        ok = aware.notna()
+        result.loc[aware.index[ok]] = aware[ok].dt.tz_convert(tz)
+    for i in result.index[result.isna() & (text != "")]:
+        if i in dst_rows:
+            continue
+        problems.add(
+            f"{name} row {_row(i)}: {column} '{values[i]}' is not a date and time; write e.g. 2026-12-01T08:30:00",
+            kind=f"{name} {column} (unparseable)",
+        )
+    for i in result.index[text == ""]:
+        problems.add(f"{name} row {_row(i)}: {column} is empty", kind=f"{name} {column} (empty)")
+    return result
+
+
+def _numbers(values: pd.Series, name: str, column: str, problems: _Problems, *, allow_blank: bool) -> pd.Series:
+    text = values.str.strip()
+    num = pd.to_numeric(text.where(text != "", None), errors="coerce")
+    bad = num.isna() & (text != "")
+    bad |= ~np.isfinite(num.fillna(0))
+    for i in values.index[bad]:
+        problems.add(f"{name} row {_row(i)}: {column} '{values[i]}' is not a number", kind=f"{name} {column} (number)")
+    if not allow_blank:
+        for i in values.index[text == ""]:
+            problems.add(f"{name} row {_row(i)}: {column} is empty", kind=f"{name} {column} (empty)")
+    return num.where(~bad)
+
+
+# ---------------------------------------------------------------------------
+# history.csv
+# ---------------------------------------------------------------------------
+def validate_history(
+    frame: pd.DataFrame, queue_names: list[str], tz: str | None, problems: _Problems, name: str = HISTORY_FILE
+) -> pd.DataFrame | None:
+    """Check history.csv and return it typed (tz-aware ``interval_start``)."""
+    if _missing_columns(name, frame, S.HISTORY_REQUIRED, problems):
+        return None
+    if frame.empty:
+        problems.add(f"{name}: has a header but no rows; the forecast needs history")
+        return None
+    n0 = len(problems.lines)
+    qnames = set(queue_names)
+    qcol = frame[S.QUEUE].str.strip()
+    if qnames:
+        for i in frame.index[~qcol.isin(qnames)]:
+            problems.add(
+                f"{name} row {_row(i)}: queue '{qcol[i]}' is not a queue in {SCENARIO_FILE} "
+                f"(queues: {', '.join(sorted(qnames))})",
+                kind=f"{name} queue",
+            )
+    offered = _numbers(frame[S.OFFERED], name, S.OFFERED, problems, allow_blank=False)
+    for i in frame.index[offered < 0]:
+        problems.add(f"{name} row {_row(i)}: offered {frame[S.OFFERED][i]} is negative", kind=f"{name} offered (<0)")
+    aht = _numbers(frame[S.AHT_SECONDS], name, S.AHT_SECONDS, problems, allow_blank=True)
+    for i in frame.index[(aht <= 0) | (aht > 4 * 3600)]:
+        problems.add(
+            f"{name} row {_row(i)}: aht_seconds {frame[S.AHT_SECONDS][i]} must be above 0 and at most 14400 seconds",
+            kind=f"{name} aht_seconds (range)",
+        )
+    for i in frame.index[aht.isna() & (offered > 0) & (frame[S.AHT_SECONDS].str.strip() == "")]:
+        problems.add(
+            f"{name} row {_row(i)}: aht_seconds is empty but offered is {frame[S.OFFERED][i]}",
+            kind=f"{name} aht_seconds (empty)",
+        )
+    typed = pd.DataFrame({S.QUEUE: qcol, S.OFFERED: offered, S.AHT_SECONDS: aht})
+    for col in S.HISTORY_OPTIONAL:
+        if col in frame.columns:
+            v = _numbers(frame[col], name, col, problems, allow_blank=True)
+            for i in frame.index[v < 0]:
+                problems.add(f"{name} row {_row(i)}: {col} {frame[col][i]} is negative", kind=f"{name} {col} (<0)")
+            typed[col] = v
+    if tz is not None:
+        ts = parse_local_timestamps(frame[S.INTERVAL_START], tz, name, S.INTERVAL_START, problems)
+        typed[S.INTERVAL_START] = ts
+        key = pd.DataFrame({"q": qcol, "t": ts})
+        dup = key.duplicated(keep="first") & ts.notna()
+        if dup.any():
+            first = {k: i for i, k in zip(key.index[::-1], map(tuple, key.values[::-1]))}
+            for i in frame.index[dup]:
+                problems.add(
+                    f"{name} row {_row(i)}: duplicate interval {qcol[i]} {frame[S.INTERVAL_START][i]} "
+                    f"(first at row {_row(first[(qcol[i], ts[i])])}); keep one row per queue and interval",
+                    kind=f"{name} duplicate interval",
+                )
+    if len(problems.lines) > n0 or tz is None:
+        return None
+    cols = [S.QUEUE, S.INTERVAL_START, S.OFFERED, S.AHT_SECONDS] + [c for c in S.HISTORY_OPTIONAL if c in typed]
+    return typed[cols].sort_values([S.QUEUE, S.INTERVAL_START]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# agents.csv
+# ---------------------------------------------------------------------------
+def validate_agents(frame: pd.DataFrame, queue_names: list[str], problems: _Problems) -> list[S.Agent]:
+    name = AGENTS_FILE
+    if _missing_columns(name, frame, S.AGENTS_COLUMNS, problems):
+        return []
+    if frame.empty:
+        problems.add(f"{name}: has a header but no agents")
+        return []
+    qnames = list(queue_names)
+    agents: list[S.Agent] = []
+    seen: dict[str, int] = {}
+    for i, r in frame.iterrows():
+        row = _row(i)
+        ok = True
+        eid = r[S.EMPLOYEE_ID].strip()
+        if not eid:
+            problems.add(f"{name} row {row}: employee_id is empty")
+            ok = False
+        elif eid in seen:
+            problems.add(f"{name} row {row}: employee_id '{eid}' already used at row {seen[eid]}")
+            ok = False
+        else:
+            seen[eid] = row
+        person = r[S.NAME].strip()
+        if not person:
+            problems.add(f"{name} row {row}: name is empty for {eid}")
+            ok = False
+        skills = tuple(s.strip() for s in r[S.SKILLS].split(";") if s.strip())
+        if not skills:
+            problems.add(f"{name} row {row}: skills is empty for {eid}; list queue names separated by ';'")
+            ok = False
+        for sk in skills:
+            if qnames and sk not in qnames:
+                problems.add(
+                    f"{name} row {row}: skills '{sk}' is not a queue in {SCENARIO_FILE} (queues: {', '.join(qnames)})"
+                )
+                ok = False
+        if len(set(skills)) != len(skills):
+            problems.add(f"{name} row {row}: skills lists a queue twice: '{r[S.SKILLS]}'")
+            ok = False
+        contract_text = r[S.CONTRACT_MINUTES_PER_WEEK].strip()
+        try:
+            contract = int(float(contract_text))
+            if float(contract_text) != contract or not 0 < contract <= 7 * 24 * 60:
+                raise ValueError
+        except ValueError:
+            problems.add(
+                f"{name} row {row}: contract_minutes_per_week '{contract_text}' must be a whole number of minutes "
+                "above 0 (e.g. 2400 for 40 hours)"
+            )
+            ok = False
+            contract = 0
+        role = r[S.ROLE].strip()
+        if role not in S.ROLES:
+            problems.add(f"{name} row {row}: role '{role}' must be one of {', '.join(S.ROLES)}")
+            ok = False
+        start = _parse_date(r[S.START_DATE])
+        if start is None:
+            problems.add(f"{name} row {row}: start_date '{r[S.START_DATE]}' is not a date; write YYYY-MM-DD")
+            ok = False
+        if ok:
+            agents.append(
+                S.Agent(
+                    employee_id=eid,
+                    name=person,
+                    team=r[S.TEAM].strip(),
+                    skills=skills,
+                    contract_minutes_per_week=contract,
+                    role=role,
+                    start_date=start,  # type: ignore[arg-type]
+                )
+            )
+    return agents
+
+
+# ---------------------------------------------------------------------------
+# time_off.csv
+# ---------------------------------------------------------------------------
+def validate_time_off(
+    frame: pd.DataFrame,
+    agent_ids: set[str],
+    shift_codes: set[str],
+    horizon: S.Horizon | None,
+    problems: _Problems,
+    warnings: list[str],
+) -> list[S.TimeOff]:
+    name = TIME_OFF_FILE
+    if _missing_columns(name, frame, S.TIME_OFF_COLUMNS, problems):
+        return []
+    out: list[S.TimeOff] = []
+    seen: dict[tuple[str, dt.date], tuple[int, str]] = {}
+    for i, r in frame.iterrows():
+        row = _row(i)
+        ok = True
+        eid = r[S.EMPLOYEE_ID].strip()
+        if agent_ids and eid not in agent_ids:
+            problems.add(f"{name} row {row}: employee_id '{eid}' is not in {AGENTS_FILE}")
+            ok = False
+        day = _parse_date(r[S.DATE])
+        if day is None:
+            problems.add(f"{name} row {row}: date '{r[S.DATE]}' is not a date; write YYYY-MM-DD")
+            ok = False
+        kind = r[S.KIND].strip()
+        if kind not in S.TIME_OFF_KINDS:
+            problems.add(f"{name} row {row}: kind '{kind}' must be one of {', '.join(S.TIME_OFF_KINDS)}")
+            ok = False
+        code = r[S.SHIFT_CODE].strip() or None
+        if kind == "shift_request":
+            if code is None:
+                problems.add(f"{name} row {row}: a shift_request needs a shift_code")
+                ok = False
+            elif shift_codes and code not in shift_codes:
+                problems.add(
+                    f"{name} row {row}: shift_code '{code}' is not defined in {SCENARIO_FILE} "
+                    f"(shifts: {', '.join(sorted(shift_codes))})"
+                )
+                ok = False
+        elif code is not None and kind in S.TIME_OFF_KINDS:
+            problems.add(f"{name} row {row}: shift_code '{code}' is only allowed with kind shift_request, not {kind}")
+            ok = False
+        if ok and day is not None:
+            if (eid, day) in seen:
+                prev_row, prev_kind = seen[(eid, day)]
+                problems.add(
+                    f"{name} row {row}: {eid} already has a {prev_kind} on {day} (row {prev_row}); "
+                    "keep one entry per agent and day"
+                )
+                continue
+            seen[(eid, day)] = (row, kind)
+            if horizon is not None and not (horizon.start <= day <= horizon.end):
+                warnings.append(f"{name} row {row}: {day} is outside the horizon and is ignored")
+                continue
+            out.append(S.TimeOff(employee_id=eid, date=day, kind=kind, shift_code=code))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Cross-file checks and assembly
+# ---------------------------------------------------------------------------
+def _check_shift_grid(shifts: list[S.ShiftTemplate], horizon: S.Horizon | None, problems: _Problems) -> None:
+    for s in shifts:
+        if s.start_minute % 15:
+            problems.add(f"{SCENARIO_FILE} [[shifts]] '{s.code}': start {s.start:%H:%M} must be on the 15-minute grid")
+        if s.length_minutes % 15:
+            problems.add(
+                f"{SCENARIO_FILE} [[shifts]] '{s.code}': paid + unpaid minutes ({s.length_minutes}) must be a "
+                "multiple of 15"
+            )
+        if s.length_minutes > 16 * 60:
+            problems.add(f"{SCENARIO_FILE} [[shifts]] '{s.code}': shifts longer than 16 hours are not allowed")
+
+
+def build_scenario(raw: RawScenario) -> S.Scenario:
+    """Validate a raw scenario folder and assemble the typed :class:`Scenario`.
+
+    Raises :class:`InputError` with every problem found.
+    """
+    problems = _Problems()
+    warnings: list[str] = []
+    for p in raw.problems:
+        problems.add(p)
+    parsed: dict[str, Any] | None = None
+    if SCENARIO_FILE in raw.texts:
+        parsed = parse_scenario_toml(raw.texts[SCENARIO_FILE], problems)
+    queues: list[S.Queue] = parsed.get("queues", []) if parsed else []
+    shifts: list[S.ShiftTemplate] = parsed.get("shifts", []) if parsed else []
+    horizon: S.Horizon | None = parsed.get("horizon") if parsed else None
+    queue_names: list[str] = parsed.get("queue_names", []) if parsed else []
+    shift_codes: list[str] = parsed.get("shift_codes", []) if parsed else []
+    _check_shift_grid(shifts, horizon, problems)
+    history = None
+    if HISTORY_FILE in raw.frames:
+        history = validate_history(raw.frames[HISTORY_FILE], queue_names, horizon.timezone if horizon else None, problems)
+        if history is not None and horizon is not None:
+            for q in queues:
+                if not (history[S.QUEUE] == q.name).any():  # noqa: SIM102
+                    problems.add(f"{HISTORY_FILE}: no rows for queue '{q.name}'; the forecast needs its history")
+    agents: list[S.Agent] = []
+    if AGENTS_FILE in raw.frames:
+        agents = validate_agents(raw.frames[AGENTS_FILE], queue_names, problems)
+    time_off: list[S.TimeOff] = []
+    if TIME_OFF_FILE in raw.frames:
+        # every id present in agents.csv, valid row or not, so one bad agent row is reported once
+        known_ids = (
+            set(raw.frames[AGENTS_FILE][S.EMPLOYEE_ID].str.strip())
+            if AGENTS_FILE in raw.frames and S.EMPLOYEE_ID in raw.frames[AGENTS_FILE].columns
+            else set()
+        )
+        time_off = validate_time_off(
+            raw.frames[TIME_OFF_FILE],
+            known_ids,
+            set(shift_codes),
+            horizon,
+            problems,
+            warnings,
+        )
+    for w in warnings:
+        log.warning(w)
+    if problems or parsed is None or horizon is None or history is None:
+        lines = problems.finish()
+        if not lines:  # pragma: no cover - defensive: something unusable without a message
+            lines = [f"{raw.directory}: scenario could not be read"]
+        raise S.InputError(lines)
+    name = parsed.get("name") or raw.directory.name
+    return S.Scenario(
+        name=name,
+        horizon=horizon,
+        queues=tuple(queues),
+        shifts=tuple(shifts),
+        rules=parsed["rules"],
+        shrinkage=parsed["shrinkage"],
+        solver=parsed["solver"],
+        weights=parsed["weights"],
+        agents=tuple(agents),
+        time_off=tuple(time_off),
+        history=history,
+        country=parsed.get("country"),
+        source_dir=str(raw.directory.resolve()),
+        input_hashes=dict(raw.hashes),
+        raw_toml=raw.texts.get(SCENARIO_FILE, ""),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Stage files: forecast.csv, requirements.csv, roster.csv / HR_Import
+# ---------------------------------------------------------------------------
+def _typed_stage(
+    frame: pd.DataFrame,
+    name: str,
+    tz: str,
+    *,
+    timestamps: tuple[str, ...],
+    numbers: tuple[str, ...],
+    optional_numbers: tuple[str, ...] = (),
+    queues: set[str] | None = None,
+) -> tuple[pd.DataFrame, _Problems]:
+    problems = _Problems()
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        out[col] = frame[col].str.strip()
+    for col in timestamps:
+        out[col] = parse_local_timestamps(frame[col], tz, name, col, problems)
+    for col in numbers:
+        out[col] = _numbers(frame[col], name, col, problems, allow_blank=False)
+    for col in optional_numbers:
+        if col in frame.columns:
+            out[col] = _numbers(frame[col], name, col, problems, allow_blank=True)
+    if queues is not None and S.QUEUE in frame.columns:
+        qcol = out[S.QUEUE]
+        for i in frame.index[(qcol != "") & ~qcol.isin(queues)]:
+            problems.add(
+                f"{name} row {_row(i)}: queue '{qcol[i]}' is not a queue in {SCENARIO_FILE} "
+                f"(queues: {', '.join(sorted(queues))})",
+                kind=f"{name} queue",
+            )
+    return out, problems
+
+
+def parse_forecast(frame: pd.DataFrame, scenario: S.Scenario, name: str = "forecast.csv") -> pd.DataFrame:
+    """Type a forecast CSV (queue, ds, yhat[, yhat_lower, yhat_upper], aht_seconds)."""
+    out, problems = _typed_stage(
+        frame,
+        name,
+        scenario.horizon.timezone,
+        timestamps=(S.DS,),
+        numbers=(S.YHAT, S.AHT_SECONDS),
+        optional_numbers=(S.YHAT_LOWER, S.YHAT_UPPER),
+        queues={q.name for q in scenario.queues},
+    )
+    for i in frame.index[out[S.YHAT] < 0]:
+        problems.add(f"{name} row {_row(i)}: yhat {frame[S.YHAT][i]} is negative", kind=f"{name} yhat (<0)")
+    if problems:
+        raise S.InputError(problems.finish())
+    for col in (S.YHAT_LOWER, S.YHAT_UPPER):
+        if col not in out:
+            out[col] = out[S.YHAT]
+    return out[list(S.FORECAST_COLUMNS)]
+
+
+def parse_requirements(frame: pd.DataFrame, scenario: S.Scenario, name: str = "requirements.csv") -> pd.DataFrame:
+    """Type a requirements CSV; ``agents_required_gross`` is what the roster covers."""
+    out, problems = _typed_stage(
+        frame,
+        name,
+        scenario.horizon.timezone,
+        timestamps=(S.DS,),
+        numbers=(S.AGENTS_REQUIRED_GROSS,),
+        optional_numbers=(S.AGENTS_REQUIRED, S.SERVICE_LEVEL, S.ASA_SECONDS, S.OCCUPANCY, S.ABANDON_RATE),
+        queues={q.name for q in scenario.queues},
+    )
+    for i in frame.index[out[S.AGENTS_REQUIRED_GROSS] < 0]:
+        problems.add(f"{name} row {_row(i)}: agents_required_gross is negative", kind=f"{name} required (<0)")
+    if problems:
+        raise S.InputError(problems.finish())
+    out[S.AGENTS_REQUIRED_GROSS] = out[S.AGENTS_REQUIRED_GROSS].round().astype(int)
+    return out
+
+
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+
+
+def parse_activities(frame: pd.DataFrame, scenario: S.Scenario, name: str = "roster.csv") -> pd.DataFrame:
+    """Type HR_Import rows read from a CSV or a workbook sheet (all cells as text)."""
+    out, problems = _typed_stage(
+        frame,
+        name,
+        scenario.horizon.timezone,
+        timestamps=(S.START, S.END),
+        numbers=(S.MINUTES,),
+        queues={q.name for q in scenario.queues},
+    )
+    dates = []
+    for i, v in frame[S.DATE].items():
+        d = _parse_date(str(v)[:10])
+        if d is None:
+            problems.add(f"{name} row {_row(i)}: date '{v}' is not a date; write YYYY-MM-DD", kind=f"{name} date")
+        dates.append(d)
+    out[S.DATE] = dates
+    acts = out[S.ACTIVITY].str.upper()
+    for i in frame.index[~acts.isin(S.ACTIVITIES)]:
+        problems.add(
+            f"{name} row {_row(i)}: activity '{frame[S.ACTIVITY][i]}' must be one of {', '.join(S.ACTIVITIES)}",
+            kind=f"{name} activity",
+        )
+    out[S.ACTIVITY] = acts
+    paid = out[S.PAID].str.lower()
+    for i in frame.index[~paid.isin(_TRUE | _FALSE)]:
+        problems.add(f"{name} row {_row(i)}: paid '{frame[S.PAID][i]}' must be TRUE or FALSE", kind=f"{name} paid")
+    out[S.PAID] = paid.isin(_TRUE)
+    out[S.QUEUE] = out[S.QUEUE].where(out[S.QUEUE] != "", None)
+    if problems:
+        raise S.InputError(problems.finish())
+    out[S.MINUTES] = out[S.MINUTES].round().astype(int)
+    return out[list(S.HR_IMPORT_COLUMNS)]
