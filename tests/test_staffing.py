@@ -1,0 +1,221 @@
+"""Tests of wfm.staffing: requirements per queue and interval, and predicted KPIs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wfm import erlang
+from wfm.schema import (
+    ABANDON_RATE,
+    AGENTS_REQUIRED,
+    AGENTS_REQUIRED_GROSS,
+    AHT_SECONDS,
+    ASA_SECONDS,
+    DS,
+    OCCUPANCY,
+    QUEUE,
+    REQUIREMENTS_COLUMNS,
+    SERVICE_LEVEL,
+    YHAT,
+    YHAT_LOWER,
+    YHAT_UPPER,
+    InputError,
+    Queue,
+    Shrinkage,
+)
+from wfm.staffing import gross_agents, predicted_kpis, required_staff
+
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
+TZ = "Europe/Zurich"
+PHONE = Queue("phone_retail", "voice", 0.8, 20, 0.95, dt.time(8), dt.time(20), patience_seconds=300)
+CARD = Queue("phone_card", "voice", 0.8, 20, 0.95, dt.time(0), dt.time(0), min_agents=2)
+
+
+def _chat(concurrency: int, **kw) -> Queue:
+    return Queue(
+        "chat",
+        "chat",
+        0.8,
+        20,
+        kw.pop("max_occupancy", 0.95),
+        dt.time(0),
+        dt.time(0),
+        concurrency=concurrency,
+        **kw,
+    )
+
+
+def _forecast(queue: str, calls, aht=180.0, start="2026-12-03 08:00", minutes=30) -> pd.DataFrame:
+    calls = np.atleast_1d(np.asarray(calls, dtype=float))
+    ds = pd.date_range(start, periods=calls.size, freq=f"{minutes}min", tz=TZ)
+    return pd.DataFrame(
+        {
+            QUEUE: queue,
+            DS: ds,
+            YHAT: calls,
+            YHAT_LOWER: calls * 0.8,
+            YHAT_UPPER: calls * 1.2,
+            AHT_SECONDS: np.broadcast_to(np.asarray(aht, dtype=float), calls.shape),
+        }
+    )
+
+
+def test_pinned_voice_erlang_c_and_a():
+    fc = _forecast(PHONE.name, [100.0])
+    c = required_staff(fc, [PHONE], Shrinkage(0.0), 30)
+    assert c[AGENTS_REQUIRED].tolist() == [14]
+    assert c[SERVICE_LEVEL].iloc[0] == pytest.approx(0.888, abs=5e-4)
+    assert c[OCCUPANCY].iloc[0] == pytest.approx(10 / 14)
+    # Under Erlang C the abandonment column still reports Erlang A's view of 14 agents.
+    assert 0 < c[ABANDON_RATE].iloc[0] < 0.02
+    a = required_staff(fc, [PHONE], Shrinkage(0.0), 30, model="erlang_a")
+    assert a[AGENTS_REQUIRED].tolist() == [13]
+    assert a[SERVICE_LEVEL].iloc[0] == pytest.approx(0.86, abs=0.005)
+    assert a[ABANDON_RATE].iloc[0] == pytest.approx(0.025, abs=0.001)
+
+
+def test_output_contract_sorted_and_typed():
+    fc = pd.concat([_forecast(PHONE.name, [100, 50]), _forecast(CARD.name, [20, 30])]).iloc[::-1]
+    out = required_staff(fc, [PHONE, CARD], Shrinkage(0.1), 30)
+    assert tuple(out.columns) == (*REQUIREMENTS_COLUMNS, ABANDON_RATE)
+    assert out[QUEUE].tolist() == [CARD.name, CARD.name, PHONE.name, PHONE.name]
+    assert out[DS].is_monotonic_increasing is False  # sorted by queue first ...
+    assert all(g[DS].is_monotonic_increasing for _, g in out.groupby(QUEUE))  # ... then ds
+    assert out[AGENTS_REQUIRED].dtype == np.int64 and out[AGENTS_REQUIRED_GROSS].dtype == np.int64
+    assert str(out[DS].dt.tz) == TZ
+    assert out.loc[out[QUEUE] == CARD.name, ABANDON_RATE].isna().all()  # no patience stated
+
+
+def test_closed_and_zero_volume_intervals():
+    # 07:00 and 07:30 are before opening; 08:00 has no calls; 20:00 is after closing.
+    fc = _forecast(PHONE.name, [5, 5, 0, 100], start="2026-12-03 07:00")
+    fc.loc[3, DS] = pd.Timestamp("2026-12-03 20:00", tz=TZ)
+    fc.loc[0, AHT_SECONDS] = np.nan  # no AHT needed while closed
+    out = required_staff(fc, [PHONE], Shrinkage(0.3), 30)
+    closed = out.iloc[[0, 1, 3]]
+    assert (closed[AGENTS_REQUIRED] == 0).all() and (closed[AGENTS_REQUIRED_GROSS] == 0).all()
+    assert closed[[SERVICE_LEVEL, ASA_SECONDS, OCCUPANCY]].isna().all().all()
+    open_empty = out.iloc[2]
+    assert open_empty[AGENTS_REQUIRED] == PHONE.min_agents
+    assert (open_empty[SERVICE_LEVEL], open_empty[ASA_SECONDS], open_empty[OCCUPANCY]) == (1.0, 0.0, 0.0)
+
+
+def test_min_agents_floor_and_gross_up():
+    out = required_staff(_forecast(CARD.name, [0.0, 0.001, 100.0]), [CARD], Shrinkage(0.2), 30)
+    assert out[AGENTS_REQUIRED].tolist() == [2, 2, 14]
+    assert out[AGENTS_REQUIRED_GROSS].tolist() == [3, 3, 18]  # ceil(2 / 0.8), ceil(14 / 0.8) = ceil(17.5)
+    floor21 = Queue("q21", "voice", 0.8, 20, 0.95, dt.time(0), dt.time(0), min_agents=21)
+    out = required_staff(_forecast("q21", [0.0]), [floor21], Shrinkage(0.3), 30)
+    assert out[AGENTS_REQUIRED_GROSS].tolist() == [30]  # 21 / 0.7 is 30.000000000000004 in floats
+    np.testing.assert_array_equal(gross_agents(np.array([0, 1, 8, 9]), 0.2), [0, 2, 10, 12])
+    with pytest.raises(InputError, match="shrinkage"):
+        required_staff(_forecast(CARD.name, [1.0]), [CARD], Shrinkage(1.0), 30)
+
+
+def test_occupancy_cap_binds_at_high_load():
+    # 500 calls x 300 s / 1800 s = 83.3 Erlangs; 80/20 needs about 90, a 0.85 cap needs ceil(98.04) = 99.
+    capped = Queue("big", "voice", 0.8, 20, 0.85, dt.time(0), dt.time(0))
+    free = Queue("big", "voice", 0.8, 20, 1.0, dt.time(0), dt.time(0))
+    fc = _forecast("big", [500.0], aht=300.0)
+    by_sl = int(required_staff(fc, [free], Shrinkage(0.0), 30)[AGENTS_REQUIRED].iloc[0])
+    out = required_staff(fc, [capped], Shrinkage(0.0), 30)
+    assert by_sl < 99
+    assert out[AGENTS_REQUIRED].iloc[0] == math.ceil(500 * 300 / 1800 / 0.85) == 99
+    assert out[OCCUPANCY].iloc[0] <= 0.85
+
+
+def test_chat_concurrency_one_equals_voice():
+    calls = [10.0, 60.0, 150.0, 400.0]
+    voice = Queue("chat", "voice", 0.8, 20, 0.95, dt.time(0), dt.time(0))
+    fc = _forecast("chat", calls, aht=420.0)
+    v = required_staff(fc, [voice], Shrinkage(0.1), 30)
+    c = required_staff(fc, [_chat(1)], Shrinkage(0.1), 30)
+    pd.testing.assert_frame_equal(v, c)
+
+
+def test_chat_concurrency_two_needs_about_half_at_high_load():
+    fc = _forecast("chat", [600.0], aht=600.0)  # 200 Erlangs of sessions
+    one = int(required_staff(fc, [_chat(1)], Shrinkage(0.0), 30)[AGENTS_REQUIRED].iloc[0])
+    two = required_staff(fc, [_chat(2)], Shrinkage(0.0), 30)
+    agents = int(two[AGENTS_REQUIRED].iloc[0])
+    assert agents == math.ceil(one / 2)  # same session slots, two per agent
+    assert 0.5 <= agents / one <= 0.52
+    # KPIs are those of the 2 x agents slots.
+    slots = erlang.erlang_c_kpis(2 * agents, 600.0, aht_seconds=600, interval_seconds=1800, answer_seconds=20)
+    assert two[SERVICE_LEVEL].iloc[0] == pytest.approx(float(slots.service_level))
+    assert two[OCCUPANCY].iloc[0] == pytest.approx(200 / (2 * agents))
+
+
+def test_chat_concurrency_two_low_load_rounds_up():
+    # One chat needs one slot; half an agent rounds up to min_agents = 1.
+    out = required_staff(_forecast("chat", [1.0, 3.0], aht=300.0), [_chat(3)], Shrinkage(0.0), 30)
+    assert out[AGENTS_REQUIRED].tolist() == [1, 1]
+
+
+def test_quantile_column_and_negative_forecasts():
+    fc = _forecast(PHONE.name, [100.0, 100.0])
+    fc.loc[1, YHAT] = -3.0  # prophet can go below zero
+    mid = required_staff(fc, [PHONE], Shrinkage(0.0), 30)
+    upper = required_staff(fc, [PHONE], Shrinkage(0.0), 30, quantile_column=YHAT_UPPER)
+    assert mid[AGENTS_REQUIRED].tolist() == [14, PHONE.min_agents]
+    assert upper[AGENTS_REQUIRED].iloc[0] > 14
+
+
+def test_fifteen_minute_intervals_use_interval_seconds():
+    # 50 calls per 15 minutes is the same load as 100 per 30 minutes.
+    out = required_staff(_forecast(PHONE.name, [50.0], minutes=15), [PHONE], Shrinkage(0.0), 15)
+    assert out[AGENTS_REQUIRED].tolist() == [14]
+
+
+def test_nan_aht_names_queue_and_interval():
+    fc = _forecast(PHONE.name, [100.0, 80.0])
+    fc.loc[1, AHT_SECONDS] = np.nan
+    with pytest.raises(InputError) as err:
+        required_staff(fc, [PHONE], Shrinkage(0.0), 30)
+    assert len(err.value.problems) == 1
+    assert "phone_retail" in str(err.value) and "2026-12-03 08:30:00+01:00" in str(err.value)
+    assert "aht_seconds" in str(err.value)
+
+
+def test_bad_inputs_raise_input_error():
+    with pytest.raises(InputError, match="'nope' is not a queue"):
+        required_staff(_forecast("nope", [1.0]), [PHONE], Shrinkage(0.0), 30)
+    with pytest.raises(InputError, match="more than one row"):
+        required_staff(pd.concat([_forecast(PHONE.name, [1.0])] * 2), [PHONE], Shrinkage(0.0), 30)
+    with pytest.raises(InputError, match="missing column"):
+        required_staff(_forecast(PHONE.name, [1.0]).drop(columns=AHT_SECONDS), [PHONE], Shrinkage(0.0), 30)
+    with pytest.raises(ValueError, match="model"):
+        required_staff(_forecast(PHONE.name, [1.0]), [PHONE], Shrinkage(0.0), 30, model="erlang_x")
+
+
+def test_predicted_kpis_match_requirements_and_interpolate():
+    fc = _forecast(PHONE.name, [100.0, 60.0])
+    req = required_staff(fc, [PHONE], Shrinkage(0.0), 30, model="erlang_a")
+    at_req = predicted_kpis(PHONE, fc[YHAT], fc[AHT_SECONDS], req[AGENTS_REQUIRED], 30, model="erlang_a")
+    np.testing.assert_allclose(at_req[SERVICE_LEVEL], req[SERVICE_LEVEL])
+    np.testing.assert_allclose(at_req[ABANDON_RATE], req[ABANDON_RATE])
+    # 15 scheduled with 10% unplanned shrinkage leaves 13.5 on the phone.
+    frac = predicted_kpis(PHONE, 100.0, 180.0, 15 * 0.9, 30)
+    ends = predicted_kpis(PHONE, 100.0, 180.0, [13, 14], 30)
+    assert frac[SERVICE_LEVEL][0] == pytest.approx(ends[SERVICE_LEVEL].mean())
+    assert frac[ASA_SECONDS][0] == pytest.approx(ends[ASA_SECONDS].mean())
+    assert list(frac) == [SERVICE_LEVEL, ASA_SECONDS, OCCUPANCY, ABANDON_RATE]
+
+
+def test_predicted_kpis_chat_and_edges():
+    chat = _chat(2)
+    out = predicted_kpis(chat, [600.0, 0.0, 0.0, 50.0], [600.0, np.nan, np.nan, 600.0], [110, 0, 3, 0], 30)
+    slots = erlang.erlang_c_kpis(220, 600.0, aht_seconds=600, interval_seconds=1800, answer_seconds=20)
+    assert out[SERVICE_LEVEL][0] == pytest.approx(float(slots.service_level))
+    assert all(np.isnan(out[c][1]) for c in (SERVICE_LEVEL, ASA_SECONDS, OCCUPANCY))  # nobody, nothing
+    assert out[SERVICE_LEVEL][2] == 1.0
+    assert out[SERVICE_LEVEL][3] == 0.0 and out[ASA_SECONDS][3] == np.inf
+    assert np.isnan(out[ABANDON_RATE]).all()
+    with pytest.raises(InputError, match="chat"):
+        predicted_kpis(chat, [10.0], [np.nan], [2], 30)

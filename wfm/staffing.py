@@ -1,0 +1,319 @@
+"""Forecast + service targets -> required agents per queue and interval.
+
+Voice
+-----
+Erlang C by default.  With ``model="erlang_a"``, queues that state
+``patience_seconds`` use Erlang A (abandoning callers, service level counted
+over offered calls); the others stay on Erlang C.  Whatever the model, a queue
+with ``patience_seconds`` gets an ``abandon_rate`` column filled with Erlang A's
+prediction at the staffing chosen (under Erlang C that is the abandonment the
+same head count would see with impatient callers); other queues get NaN.
+
+Chat (``channel == "chat"``, ``concurrency = k``)
+-------------------------------------------------
+An agent works up to k sessions at once.  The forecast's ``aht_seconds`` for a
+chat queue is the session duration as observed, which already includes the
+slow-down of handling several chats at once.  Each agent is treated as k
+independent session slots, so the queue is M/M/(n*k) at the session level with
+that duration: Erlang C (or A) gives the number of slots s meeting the target,
+and agents = ceil(s / k).  KPIs are those of the n*k slots; ``occupancy`` is
+slot utilisation.
+
+Limits of this model: it assumes a session's duration does not depend on how
+many other sessions the agent has open at that moment (the observed duration
+is an average over the concurrency actually worked), and that any free slot
+can take the next chat (no per-agent balancing).  It is exact for k = 1 and
+optimistic when agents rarely run k chats at once in practice.
+
+Common rules
+------------
+* Intervals are labelled by their start; an interval is open when the queue is
+  open at its starting minute (``Queue.is_open``).  Closed intervals need 0
+  agents and have NaN KPIs; forecast volume there is dropped with a warning.
+* Open intervals get at least ``queue.min_agents`` (this covers zero volume).
+* Occupancy cap: ``agents >= ceil(A / max_occupancy)`` on offered load A.
+* ``agents_required`` is on the phone, before unplanned shrinkage;
+  ``agents_required_gross = ceil(agents_required / (1 - shrinkage.unplanned))``.
+* Negative forecasts (prophet can produce them) count as zero calls.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from wfm import erlang
+from wfm.schema import (
+    ABANDON_RATE,
+    AGENTS_REQUIRED,
+    AGENTS_REQUIRED_GROSS,
+    AHT_SECONDS,
+    ASA_SECONDS,
+    DS,
+    OCCUPANCY,
+    QUEUE,
+    REQUIREMENTS_COLUMNS,
+    SERVICE_LEVEL,
+    YHAT,
+    InputError,
+    Queue,
+    Shrinkage,
+)
+
+logger = logging.getLogger(__name__)
+
+MODELS = ("erlang_c", "erlang_a")
+OUTPUT_COLUMNS = (*REQUIREMENTS_COLUMNS, ABANDON_RATE)
+KPI_COLUMNS = (SERVICE_LEVEL, ASA_SECONDS, OCCUPANCY, ABANDON_RATE)
+# At most this many lines of problems are listed in one InputError.
+_MAX_PROBLEMS = 20
+
+
+def gross_agents(agents: ArrayLike, unplanned: float) -> NDArray[np.int64]:
+    """Agents to schedule so that ``agents`` remain after unplanned shrinkage.
+
+    ``ceil(agents / (1 - unplanned))``, robust to floating-point noise.
+
+    >>> int(gross_agents(21, 0.3))
+    30
+    """
+    if not 0.0 <= unplanned < 1.0:
+        raise ValueError(f"unplanned shrinkage must be in [0, 1), got {unplanned}")
+    a = np.asarray(agents, dtype=float)
+    # 21 / 0.7 is 30.000000000000004 in floating point; it must give 30, not 31.
+    return np.ceil(a / (1.0 - unplanned) - 1e-9).astype(np.int64)[()]
+
+
+def slots_per_agent(queue: Queue) -> int:
+    """Servers one agent provides: ``concurrency`` session slots for chat, 1 for voice."""
+    return max(int(queue.concurrency), 1) if queue.channel == "chat" else 1
+
+
+def _check_model(model: str) -> None:
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+
+
+def _patience(queue: Queue, model: str) -> float | None:
+    """Patience used for the queue's service level: None means Erlang C."""
+    return queue.patience_seconds if model == "erlang_a" else None
+
+
+def _kpis(
+    queue: Queue,
+    servers: NDArray[np.float64],
+    calls: NDArray[np.float64],
+    aht_seconds: NDArray[np.float64],
+    interval_seconds: float,
+    model: str,
+) -> dict[str, NDArray[np.float64]]:
+    """KPIs of a queue with ``servers`` (possibly fractional) session slots or agents."""
+    common = dict(
+        aht_seconds=aht_seconds, interval_seconds=interval_seconds, answer_seconds=queue.answer_seconds
+    )
+    k = erlang.interpolate_kpis(servers, calls, patience_seconds=_patience(queue, model), **common)
+    out = {SERVICE_LEVEL: k.service_level, ASA_SECONDS: k.asa_seconds, OCCUPANCY: k.occupancy}
+    if queue.patience_seconds is None:
+        out[ABANDON_RATE] = np.full(np.shape(servers), np.nan)
+    elif _patience(queue, model) is not None:
+        out[ABANDON_RATE] = k.abandon_rate
+    else:
+        ka = erlang.interpolate_kpis(servers, calls, patience_seconds=queue.patience_seconds, **common)
+        out[ABANDON_RATE] = ka.abandon_rate
+    return {c: np.atleast_1d(np.asarray(v, dtype=float)) for c, v in out.items()}
+
+
+def _limited(problems: list[str]) -> list[str]:
+    if len(problems) <= _MAX_PROBLEMS:
+        return problems
+    return [*problems[:_MAX_PROBLEMS], f"... and {len(problems) - _MAX_PROBLEMS} more"]
+
+
+def required_staff(
+    forecast: pd.DataFrame,
+    queues: Sequence[Queue],
+    shrinkage: Shrinkage,
+    interval_minutes: int,
+    quantile_column: str = YHAT,
+    *,
+    model: str = "erlang_c",
+) -> pd.DataFrame:
+    """Agents required per queue and interval to meet each queue's service target.
+
+    ``forecast`` has columns ``queue, ds, <quantile_column>, aht_seconds``
+    (calls offered per interval of ``interval_minutes``, AHT in seconds; ``ds``
+    timezone-aware interval starts).  ``quantile_column`` picks the volume to
+    staff for (``yhat``, ``yhat_upper``, ...).  ``model`` is ``"erlang_c"`` or
+    ``"erlang_a"`` (see the module docstring).
+
+    Returns one row per forecast row with the columns ``schema.REQUIREMENTS_COLUMNS``
+    and ``abandon_rate``, sorted by queue and ds.  ``agents_required`` (on the
+    phone) and ``agents_required_gross`` are integers; ``service_level``,
+    ``asa_seconds`` (seconds) and ``occupancy`` are predicted at
+    ``agents_required`` and NaN where the queue is closed.
+
+    Raises ``InputError`` for queues not in ``queues``, duplicate rows, and open
+    intervals with calls but no usable AHT or volume.
+    """
+    _check_model(model)
+    if interval_minutes <= 0:
+        raise InputError(f"interval_minutes must be positive, got {interval_minutes}")
+    if not 0.0 <= shrinkage.unplanned < 1.0:
+        raise InputError(f"shrinkage.unplanned must be in [0, 1), got {shrinkage.unplanned}")
+    missing = [c for c in (QUEUE, DS, quantile_column, AHT_SECONDS) if c not in forecast.columns]
+    if missing:
+        raise InputError(
+            f"forecast: missing column(s) {', '.join(missing)} (has: {', '.join(map(str, forecast.columns))})"
+        )
+
+    by_name = {q.name: q for q in queues}
+    unknown = sorted(set(forecast[QUEUE].astype(str)) - set(by_name))
+    if unknown:
+        raise InputError(
+            [
+                f"forecast: queue '{u}' is not a queue in the scenario (queues: {', '.join(by_name)})"
+                for u in unknown
+            ]
+        )
+    duplicated = forecast.duplicated([QUEUE, DS])
+    if duplicated.any():
+        rows = forecast.loc[duplicated, [QUEUE, DS]].itertuples(index=False)
+        raise InputError(_limited([f"forecast: queue '{q}' has more than one row at {ds}" for q, ds in rows]))
+
+    interval_seconds = 60.0 * interval_minutes
+    frames, problems = [], []
+    data = forecast[[QUEUE, DS, quantile_column, AHT_SECONDS]].sort_values([QUEUE, DS], kind="stable")
+    for name, group in data.groupby(QUEUE, sort=True):
+        queue = by_name[str(name)]
+        ds = group[DS]
+        minute = (ds.dt.hour * 60 + ds.dt.minute).to_numpy()
+        is_open = np.fromiter((queue.is_open(int(m)) for m in minute), dtype=bool, count=minute.size)
+        raw = group[quantile_column].to_numpy(dtype=float)
+        aht = group[AHT_SECONDS].to_numpy(dtype=float)
+        calls = np.clip(np.nan_to_num(raw, nan=0.0), 0.0, None)
+        for i in np.flatnonzero(is_open & np.isnan(raw)):
+            problems.append(
+                f"forecast: queue '{name}' at {ds.iloc[i]}: {quantile_column} is missing; forecast this interval"
+            )
+        bad_aht = is_open & (calls > 0) & ~(np.isfinite(aht) & (aht > 0))
+        for i in np.flatnonzero(bad_aht):
+            problems.append(
+                f"forecast: queue '{name}' at {ds.iloc[i]}: aht_seconds is {aht[i]} (no handle-time history); "
+                "give the queue an AHT for this interval"
+            )
+        if problems:
+            continue
+        dropped = ~is_open & (calls > 0)
+        if dropped.any():
+            logger.warning(
+                "queue %s: %.1f forecast calls fall in %d closed interval(s) and are not staffed",
+                name,
+                calls[dropped].sum(),
+                int(dropped.sum()),
+            )
+        frames.append(_queue_requirements(queue, group, is_open, calls, aht, interval_seconds, model))
+    if problems:
+        raise InputError(_limited(problems))
+
+    if frames:
+        out = pd.concat(frames, ignore_index=True)
+    else:
+        out = pd.DataFrame({c: pd.Series(dtype=float) for c in OUTPUT_COLUMNS})
+        out[QUEUE] = out[QUEUE].astype(str)
+        out[DS] = forecast[DS].iloc[:0].reset_index(drop=True)
+    out[AGENTS_REQUIRED] = out[AGENTS_REQUIRED].astype(np.int64)
+    out[AGENTS_REQUIRED_GROSS] = gross_agents(out[AGENTS_REQUIRED].to_numpy(), shrinkage.unplanned)
+    out[AGENTS_REQUIRED_GROSS] = out[AGENTS_REQUIRED_GROSS].astype(np.int64)
+    return out[list(OUTPUT_COLUMNS)].reset_index(drop=True)
+
+
+def _queue_requirements(
+    queue: Queue,
+    group: pd.DataFrame,
+    is_open: NDArray[np.bool_],
+    calls: NDArray[np.float64],
+    aht: NDArray[np.float64],
+    interval_seconds: float,
+    model: str,
+) -> pd.DataFrame:
+    """Requirements of one queue; ``group`` is its slice of the forecast, sorted by ds."""
+    k = slots_per_agent(queue)
+    agents = np.zeros(calls.size, dtype=np.int64)
+    kpis = {c: np.full(calls.size, np.nan) for c in KPI_COLUMNS}
+    if is_open.any():
+        c, h = calls[is_open], np.where(calls[is_open] > 0, aht[is_open], 1.0)
+        servers = erlang.required_agents(
+            c,
+            aht_seconds=h,
+            interval_seconds=interval_seconds,
+            answer_seconds=queue.answer_seconds,
+            service_level=queue.service_level,
+            patience_seconds=_patience(queue, model),
+            max_occupancy=queue.max_occupancy,
+        )
+        n = np.maximum(-(-np.atleast_1d(servers) // k), queue.min_agents)
+        agents[is_open] = n
+        at_n = _kpis(queue, (n * k).astype(float), c, h, interval_seconds, model)
+        for col in KPI_COLUMNS:
+            kpis[col][is_open] = at_n[col]
+    logger.debug("queue %s: %d intervals, peak %d agents", queue.name, calls.size, agents.max(initial=0))
+    return pd.DataFrame(
+        {
+            QUEUE: group[QUEUE].to_numpy(),
+            DS: group[DS].reset_index(drop=True),
+            AGENTS_REQUIRED: agents,
+            **kpis,
+        }
+    )
+
+
+def predicted_kpis(
+    queue: Queue,
+    calls: ArrayLike,
+    aht_seconds: ArrayLike,
+    agents_on_phone: ArrayLike,
+    interval_minutes: int,
+    *,
+    model: str = "erlang_c",
+) -> dict[str, NDArray[np.float64]]:
+    """Predicted KPIs of ``queue`` given the agents actually on the phone per interval.
+
+    ``calls`` per interval of ``interval_minutes``, ``aht_seconds`` in seconds,
+    ``agents_on_phone`` may be fractional (scheduled x (1 - unplanned
+    shrinkage)); KPIs are interpolated linearly between the whole numbers
+    around it.  Chat queues use the concurrency model of the module docstring
+    (agents x concurrency session slots).  Returns a dict of float arrays,
+    aligned with the inputs, keyed ``service_level``, ``asa_seconds`` (seconds),
+    ``occupancy`` and ``abandon_rate`` (NaN for queues without
+    ``patience_seconds``); ``pd.DataFrame(result, index=...)`` aligns it with a
+    frame.  With no
+    agents and no calls every KPI is NaN.
+
+    Raises ``InputError`` where an interval has calls but no usable AHT.
+    """
+    _check_model(model)
+    c = np.atleast_1d(np.asarray(calls, dtype=float))
+    aht = np.atleast_1d(np.asarray(aht_seconds, dtype=float))
+    n = np.atleast_1d(np.asarray(agents_on_phone, dtype=float))
+    c, aht, n = np.broadcast_arrays(c, aht, n)
+    if np.any(np.isnan(n)) or np.any(n < 0):
+        raise InputError(f"queue '{queue.name}': agents on the phone must be non-negative numbers")
+    c = np.clip(np.nan_to_num(c, nan=0.0), 0.0, None)
+    bad = np.flatnonzero((c > 0) & ~(np.isfinite(aht) & (aht > 0)))
+    if bad.size:
+        raise InputError(
+            _limited(
+                [
+                    f"queue '{queue.name}' interval #{i}: aht_seconds is {aht[i]} with {c[i]:g} calls"
+                    for i in bad
+                ]
+            )
+        )
+    aht = np.where(c > 0, aht, 1.0)
+    k = slots_per_agent(queue)
+    out = _kpis(queue, n * k, c, aht, 60.0 * interval_minutes, model)
+    return {col: out[col] for col in KPI_COLUMNS}
