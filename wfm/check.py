@@ -1,0 +1,514 @@
+"""The independent roster checker: re-verify every hard rule and recompute coverage from a roster alone.
+
+It reads only the HR_Import activities (``schema.HR_IMPORT_COLUMNS``), the
+scenario and, optionally, the requirements.  It shares no constraint code with
+the CP-SAT model (no ortools import): each rule is re-derived here in plain
+Python from the scenario's numbers, so a modelling bug shows up as a
+violation instead of being repeated.  The only shared convention is the lunch
+window (:func:`wfm.roster.shifts.lunch_window`), used to say where a
+template's lunch should be in messages.
+
+Rules checked (``Violation.rule``):
+
+======================  ==================================================================
+``columns``             the activities frame has every HR_Import column
+``unknown_employee``    every row names an agent of the scenario
+``unknown_activity``    every activity is one of ``schema.ACTIVITIES``
+``date_outside_horizon`` every row's date lies in the horizon
+``day_rows``            each agent has exactly one SHIFT, OFF or LEAVE row per day
+``unknown_shift``       a SHIFT's code is a shift template
+``shift_times``         a SHIFT's start, end and minutes match its template
+``lunch``               a shift with unpaid minutes has one LUNCH of that length inside it
+``overlap``             an agent's shifts do not overlap; inner activities lie inside
+                        their shift and do not overlap each other
+``leave``               no SHIFT on approved leave; LEAVE only on approved leave days
+``start_date``          no SHIFT before the agent's start date
+``skills``              a SHIFT's queue is one of the agent's skills
+``rest``                at least ``min_rest_hours`` from the end of a shift to the next start
+``consecutive_days``    at most ``max_consecutive_days`` worked days in a row
+                        (days before the horizon assumed off)
+``days_off_per_week``   per ISO week (Mon-Sun) at least ``min_days_off_per_week`` days
+                        without a shift; a partial week of k days needs
+                        ``max(0, min - (7 - k))``
+``weekly_minutes``      paid minutes worked per ISO week at most
+                        ``min(max_weekly_minutes, contract - LEAVE minutes)``
+``contract``            paid minutes worked in the horizon at most the prorated contract:
+                        ``contract * employed_days // 7 - leave_days * round(contract / 5)``
+======================  ==================================================================
+
+Paid minutes of a shift = SHIFT minutes minus its unpaid inner activities.
+On-phone time of a shift = the SHIFT span minus its LUNCH, BREAK, TRAINING,
+MENTORING and WELLBEING rows; coverage counts it per queue and interval in
+agents (minutes / interval length, so fractional).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from wfm import schema as S
+from wfm.roster.shifts import lunch_window
+from wfm.schema import Agent, Scenario
+
+DAY_MARKERS = ("SHIFT", "OFF", "LEAVE")
+OFF_PHONE = ("LUNCH", "BREAK", "TRAINING", "MENTORING", "WELLBEING")
+SHORT_TIER_FACTORS = (1.0, 1.5, 2.0)  # 1st agent short, 2nd, every further one
+MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule, in the scheduler's words."""
+
+    rule: str
+    employee_id: str | None
+    dates: tuple[dt.date, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What :func:`check_roster` found.
+
+    ``coverage``: queue, ds, scheduled (agents on the phone, fractional) and,
+    when requirements were given, required and gap (scheduled - required).
+    ``weekly``: employee_id, week (ISO ``YYYY-Www``), days (in the horizon),
+    paid_minutes (worked), leave_minutes, cap_minutes.
+    ``agent_totals``: employee_id, shifts, paid_minutes, leave_minutes,
+    target_minutes for the whole horizon.
+    """
+
+    violations: list[Violation]
+    coverage: pd.DataFrame = field(repr=False)
+    weekly: pd.DataFrame = field(repr=False)
+    agent_totals: pd.DataFrame = field(repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def rules_broken(self) -> set[str]:
+        return {v.rule for v in self.violations}
+
+
+# ---------------------------------------------------------------------------
+# Normalising the activities frame
+# ---------------------------------------------------------------------------
+def _wall_minutes(values: pd.Series, first_day: dt.date, tz: str) -> np.ndarray:
+    """Wall-clock minutes after midnight of ``first_day`` (naive timestamps are taken as local)."""
+    stamps = pd.to_datetime(values)
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_convert(tz).dt.tz_localize(None)
+    return ((stamps - pd.Timestamp(first_day)) / pd.Timedelta(minutes=1)).to_numpy(dtype=float)
+
+
+def _as_bool(values: pd.Series) -> pd.Series:
+    if values.dtype == bool:
+        return values
+    return values.map(lambda v: str(v).strip().upper() in ("TRUE", "1", "YES")).astype(bool)
+
+
+def _normalise(scenario: Scenario, activities: pd.DataFrame) -> pd.DataFrame:
+    h = scenario.horizon
+    frame = activities.reset_index(drop=True).copy()
+    frame[S.DATE] = pd.to_datetime(frame[S.DATE]).dt.date
+    frame["t0"] = _wall_minutes(frame[S.START], h.start, h.timezone)
+    frame["t1"] = _wall_minutes(frame[S.END], h.start, h.timezone)
+    frame[S.PAID] = _as_bool(frame[S.PAID])
+    frame[S.MINUTES] = pd.to_numeric(frame[S.MINUTES]).astype(float)
+    frame[S.QUEUE] = frame[S.QUEUE].map(lambda q: None if pd.isna(q) or q == "" else str(q))
+    frame[S.SHIFT_CODE] = frame[S.SHIFT_CODE].map(lambda c: None if pd.isna(c) else str(c))
+    frame[S.EMPLOYEE_ID] = frame[S.EMPLOYEE_ID].astype(str)
+    return frame
+
+
+def _clock(minute: float) -> str:
+    m = int(round(minute)) % MINUTES_PER_DAY
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+# ---------------------------------------------------------------------------
+# The checker
+# ---------------------------------------------------------------------------
+class _Checker:
+    def __init__(self, scenario: Scenario, activities: pd.DataFrame):
+        self.sc = scenario
+        self.h = scenario.horizon
+        self.days = self.h.days
+        self.day_set = set(self.days)
+        self.agents: dict[str, Agent] = {a.employee_id: a for a in scenario.agents}
+        self.shifts = {s.code: s for s in scenario.shifts}
+        self.violations: list[Violation] = []
+        self.leave: dict[str, set[dt.date]] = defaultdict(set)
+        for t in scenario.time_off:
+            if t.kind == "leave":
+                self.leave[t.employee_id].add(t.date)
+        self.frame = _normalise(scenario, activities)
+
+    def flag(self, rule: str, eid: str | None, dates, message: str) -> None:
+        prefix = f"{self.label(eid)}: " if eid is not None else ""
+        self.violations.append(Violation(rule, eid, tuple(dates), prefix + message))
+
+    def label(self, eid: str) -> str:
+        agent = self.agents.get(eid)
+        return f"{eid} {agent.name}".strip() if agent else eid
+
+    def day_start(self, day: dt.date) -> int:
+        return (day - self.h.start).days * MINUTES_PER_DAY
+
+    # -- row-level checks ------------------------------------------------------------
+    def check_rows(self) -> pd.DataFrame:
+        f = self.frame
+        keep = pd.Series(True, index=f.index)
+        for i, row in f.iterrows():
+            eid, day = row[S.EMPLOYEE_ID], row[S.DATE]
+            if eid not in self.agents:
+                self.flag("unknown_employee", None, [day], f"row {i}: employee {eid} is not in agents.csv")
+                keep[i] = False
+            elif row[S.ACTIVITY] not in S.ACTIVITIES:
+                self.flag("unknown_activity", eid, [day],
+                          f"activity '{row[S.ACTIVITY]}' on {day} is not one of {', '.join(S.ACTIVITIES)}")
+                keep[i] = False
+            elif day not in self.day_set:
+                self.flag("date_outside_horizon", eid, [day],
+                          f"{row[S.ACTIVITY]} on {day} is outside the horizon {self.h.start} to {self.h.end}")
+                keep[i] = False
+        return f[keep]
+
+    def check_day_rows(self, f: pd.DataFrame) -> None:
+        markers = f[f[S.ACTIVITY].isin(DAY_MARKERS)]
+        counts = markers.groupby([S.EMPLOYEE_ID, S.DATE])[S.ACTIVITY].agg(list).to_dict()
+        for eid in self.agents:
+            for day in self.days:
+                found = counts.get((eid, day), [])
+                if len(found) == 0:
+                    self.flag("day_rows", eid, [day], f"{day} has no SHIFT, OFF or LEAVE row")
+                elif len(found) > 1:
+                    self.flag("day_rows", eid, [day],
+                              f"{day} has {len(found)} day rows ({', '.join(sorted(found))}); exactly one is allowed")
+
+    def check_shifts(self, shifts: pd.DataFrame) -> pd.DataFrame:
+        """Template, times, skills, leave and start date of every SHIFT row; returns the usable ones."""
+        good = pd.Series(True, index=shifts.index)
+        for i, row in shifts.iterrows():
+            eid, day, code = row[S.EMPLOYEE_ID], row[S.DATE], row[S.SHIFT_CODE]
+            agent = self.agents[eid]
+            template = self.shifts.get(code)
+            if day in self.leave.get(eid, ()):
+                self.flag("leave", eid, [day], f"works {code} on {day}, a day of approved leave")
+            if day < agent.start_date:
+                self.flag("start_date", eid, [day], f"works {code} on {day}, before the start date {agent.start_date}")
+            queue = row[S.QUEUE]
+            if queue not in agent.skills:
+                skills = ", ".join(agent.skills)
+                self.flag("skills", eid, [day], f"serves queue '{queue}' on {day} but is skilled for {skills}")
+            if template is None:
+                self.flag("unknown_shift", eid, [day], f"shift code '{code}' on {day} is not a shift template")
+                good[i] = False
+                continue
+            expect0 = self.day_start(day) + template.start_minute
+            expect1 = expect0 + template.length_minutes
+            if row["t0"] != expect0 or row["t1"] != expect1 or row[S.MINUTES] != template.length_minutes:
+                self.flag(
+                    "shift_times", eid, [day],
+                    f"{code} on {day} runs {_clock(row['t0'])}-{_clock(row['t1'])} ({row[S.MINUTES]:g} min); "
+                    f"the template runs {_clock(expect0)}-{_clock(expect1)} ({template.length_minutes} min)",
+                )
+        return shifts[good]
+
+    def check_inner(self, shifts: pd.DataFrame, inner: pd.DataFrame) -> None:
+        """Lunch length and presence, inner activities inside their shift, no overlaps."""
+        shift_of = {(r[S.EMPLOYEE_ID], r[S.DATE]): r for _, r in shifts.iterrows()}
+        for (eid, day), rows in inner.groupby([S.EMPLOYEE_ID, S.DATE], sort=True):
+            shift = shift_of.get((eid, day))
+            if shift is None:
+                names = ", ".join(sorted(set(rows[S.ACTIVITY])))
+                self.flag("overlap", eid, [day], f"{names} on {day} without a shift that day")
+                continue
+            spans = sorted(zip(rows["t0"], rows["t1"], rows[S.ACTIVITY], strict=True))
+            for t0, t1, name in spans:
+                if t0 < shift["t0"] or t1 > shift["t1"] or t1 <= t0:
+                    self.flag("overlap", eid, [day],
+                              f"{name} {_clock(t0)}-{_clock(t1)} on {day} is not inside the shift "
+                              f"{_clock(shift['t0'])}-{_clock(shift['t1'])}")
+            for (a0, a1, an), (b0, b1, bn) in zip(spans, spans[1:], strict=False):
+                if b0 < a1:
+                    self.flag("overlap", eid, [day],
+                              f"{an} {_clock(a0)}-{_clock(a1)} and {bn} {_clock(b0)}-{_clock(b1)} overlap on {day}")
+        lunches = inner[inner[S.ACTIVITY] == "LUNCH"]
+        lunch_rows = {k: g for k, g in lunches.groupby([S.EMPLOYEE_ID, S.DATE])}
+        for (eid, day), shift in shift_of.items():
+            template = self.shifts[shift[S.SHIFT_CODE]]
+            found = lunch_rows.get((eid, day))
+            n = 0 if found is None else len(found)
+            if template.unpaid_minutes == 0:
+                if n:
+                    self.flag("lunch", eid, [day], f"{template.code} on {day} has no unpaid lunch, but a LUNCH row")
+                continue
+            if n != 1:
+                start, end = lunch_window(template)
+                at = self.day_start(day) + template.start_minute
+                self.flag("lunch", eid, [day],
+                          f"{template.code} on {day} needs one {template.unpaid_minutes}-minute LUNCH "
+                          f"({_clock(at + start)}-{_clock(at + end)}); found {n}")
+                continue
+            row = found.iloc[0]
+            length = row["t1"] - row["t0"]
+            if length != template.unpaid_minutes or row[S.MINUTES] != template.unpaid_minutes or row[S.PAID]:
+                self.flag("lunch", eid, [day],
+                          f"LUNCH on {day} is {length:g} min ({row[S.MINUTES]:g} recorded, paid={row[S.PAID]}); "
+                          f"{template.code} has {template.unpaid_minutes} unpaid minutes")
+
+    def check_leave_rows(self, f: pd.DataFrame) -> None:
+        leave_rows = f[f[S.ACTIVITY] == "LEAVE"]
+        marked = set(zip(leave_rows[S.EMPLOYEE_ID], leave_rows[S.DATE], strict=True))
+        for eid, day in sorted(marked):
+            if day not in self.leave.get(eid, ()):
+                self.flag("leave", eid, [day], f"LEAVE on {day} without approved leave")
+        off = f[f[S.ACTIVITY] == "OFF"]
+        off_days = set(zip(off[S.EMPLOYEE_ID], off[S.DATE], strict=True))
+        for eid, days in sorted(self.leave.items()):
+            for day in sorted(days):
+                if (eid, day) in off_days:
+                    self.flag("leave", eid, [day], f"approved leave on {day} is shown as OFF instead of LEAVE")
+
+    # -- agent-level checks ----------------------------------------------------------
+    def check_rest_and_overlap(self, shifts: pd.DataFrame) -> None:
+        need = self.sc.rules.min_rest_hours * 60
+        for eid, rows in shifts.groupby(S.EMPLOYEE_ID, sort=True):
+            spans = sorted(zip(rows["t0"], rows["t1"], rows[S.DATE], strict=True))
+            for (a0, a1, ad), (b0, b1, bd) in zip(spans, spans[1:], strict=False):
+                gap = b0 - a1
+                if gap < 0:
+                    self.flag("overlap", eid, [ad, bd], f"the shifts of {ad} and {bd} overlap")
+                elif gap < need:
+                    self.flag(
+                        "rest", eid, [ad, bd],
+                        f"rest between {ad} (ends {_clock(a1)}) and {bd} (starts {_clock(b0)}) is "
+                        f"{gap / 60:.1f} h, minimum {self.sc.rules.min_rest_hours:g} h",
+                    )
+
+    def check_day_patterns(self, worked: dict[str, set[dt.date]]) -> None:
+        rules = self.sc.rules
+        for eid in self.agents:
+            days_worked = worked.get(eid, set())
+            run: list[dt.date] = []
+            for day in [*self.days, None]:
+                if day is not None and day in days_worked:
+                    run.append(day)
+                    continue
+                if len(run) > rules.max_consecutive_days:
+                    self.flag("consecutive_days", eid, [run[0], run[-1]],
+                              f"works {len(run)} days in a row from {run[0]} to {run[-1]}, "
+                              f"maximum {rules.max_consecutive_days}")
+                run = []
+            for week, days in self.weeks().items():
+                need = max(0, rules.min_days_off_per_week - (7 - len(days)))
+                off = sum(day not in days_worked for day in days)
+                if off < need:
+                    self.flag("days_off_per_week", eid, [days[0], days[-1]],
+                              f"has {off} day(s) off in week {week} ({days[0]} to {days[-1]}), minimum {need}")
+
+    def weeks(self) -> dict[str, list[dt.date]]:
+        out: dict[str, list[dt.date]] = {}
+        for day in self.days:
+            iso = day.isocalendar()
+            out.setdefault(f"{iso.year}-W{iso.week:02d}", []).append(day)
+        return out
+
+    def minutes_tables(self, f: pd.DataFrame, shifts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        unpaid = f[f[S.ACTIVITY].isin(OFF_PHONE) & ~f[S.PAID]]
+        unpaid_by_day = unpaid.groupby([S.EMPLOYEE_ID, S.DATE])[S.MINUTES].sum().to_dict()
+        paid_by_day: dict[tuple[str, dt.date], float] = {}
+        for _, r in shifts.iterrows():
+            key = (r[S.EMPLOYEE_ID], r[S.DATE])
+            paid_by_day[key] = paid_by_day.get(key, 0) + r[S.MINUTES] - unpaid_by_day.get(key, 0)
+        leave_rows = f[f[S.ACTIVITY] == "LEAVE"]
+        leave_by_day = leave_rows.groupby([S.EMPLOYEE_ID, S.DATE])[S.MINUTES].sum().to_dict()
+
+        rules = self.sc.rules
+        weekly, totals = [], []
+        for eid, agent in self.agents.items():
+            for week, days in self.weeks().items():
+                paid = sum(paid_by_day.get((eid, d), 0) for d in days)
+                leave = sum(leave_by_day.get((eid, d), 0) for d in days)
+                cap = max(0, min(rules.max_weekly_minutes, agent.contract_minutes_per_week - leave))
+                weekly.append((eid, week, len(days), paid, leave, cap))
+                if paid > cap:
+                    self.flag("weekly_minutes", eid, [days[0], days[-1]],
+                              f"works {paid:g} paid minutes in week {week}, maximum {cap:g}"
+                              + (f" ({leave:g} min of leave credited)" if leave else ""))
+            employed = [d for d in self.days if d >= agent.start_date]
+            leave_days = sum(d in self.leave.get(eid, ()) for d in employed)
+            cmpw = agent.contract_minutes_per_week
+            target = max(0, cmpw * len(employed) // 7 - leave_days * round(cmpw / 5))
+            paid = sum(paid_by_day.get((eid, d), 0) for d in self.days)
+            leave = sum(leave_by_day.get((eid, d), 0) for d in self.days)
+            shifts_n = int((shifts[S.EMPLOYEE_ID] == eid).sum())
+            totals.append((eid, shifts_n, paid, leave, target))
+            if paid > target:
+                self.flag("contract", eid, [self.days[0], self.days[-1]],
+                          f"works {paid:g} paid minutes in the horizon, more than the contract's {target} for it")
+        weekly_df = pd.DataFrame(
+            weekly, columns=[S.EMPLOYEE_ID, "week", "days", "paid_minutes", "leave_minutes", "cap_minutes"]
+        )
+        totals_df = pd.DataFrame(
+            totals, columns=[S.EMPLOYEE_ID, "shifts", "paid_minutes", "leave_minutes", "target_minutes"]
+        )
+        return weekly_df, totals_df
+
+    # -- coverage --------------------------------------------------------------------
+    def coverage(self, f: pd.DataFrame, shifts: pd.DataFrame) -> pd.DataFrame:
+        size = self.h.interval_minutes
+        n = len(self.days) * (MINUTES_PER_DAY // size)
+        queues = [q.name for q in self.sc.queues]
+        minutes = {q: np.zeros(n, dtype=float) for q in queues}
+        breaks = f[f[S.ACTIVITY].isin(OFF_PHONE)]
+        breaks_by = {k: list(zip(g["t0"], g["t1"], strict=True)) for k, g in breaks.groupby([S.EMPLOYEE_ID, S.DATE])}
+        for _, r in shifts.iterrows():
+            q = r[S.QUEUE]
+            if q not in minutes:
+                continue
+            on = _subtract([(r["t0"], r["t1"])], breaks_by.get((r[S.EMPLOYEE_ID], r[S.DATE]), []))
+            for t0, t1 in on:
+                _spread(minutes[q], t0, t1, size)
+        # wall-clock interval grid (the same as horizon.interval_index() outside daylight-saving switches)
+        naive = pd.date_range(pd.Timestamp(self.h.start), periods=n, freq=f"{size}min")
+        ds = naive.tz_localize(self.h.timezone, nonexistent="shift_forward", ambiguous=np.zeros(n, dtype=bool))
+        frames = [pd.DataFrame({S.QUEUE: q, S.DS: ds, S.SCHEDULED: minutes[q] / size}) for q in queues]
+        return pd.concat(frames, ignore_index=True)
+
+
+def _subtract(spans: list[tuple[float, float]], cuts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    for c0, c1 in cuts:
+        out = []
+        for s0, s1 in spans:
+            if c1 <= s0 or c0 >= s1:
+                out.append((s0, s1))
+                continue
+            if c0 > s0:
+                out.append((s0, c0))
+            if c1 < s1:
+                out.append((c1, s1))
+        spans = out
+    return spans
+
+
+def _spread(acc: np.ndarray, t0: float, t1: float, size: int) -> None:
+    """Add the minutes of [t0, t1) to the intervals they fall in (ignoring minutes outside the horizon)."""
+    k = int(max(t0, 0) // size)
+    while k < len(acc) and k * size < t1:
+        overlap = min(t1, (k + 1) * size) - max(t0, k * size)
+        if overlap > 0:
+            acc[k] += overlap
+        k += 1
+
+
+def _required(scenario: Scenario, coverage: pd.DataFrame, requirements: pd.DataFrame) -> pd.DataFrame:
+    h = scenario.horizon
+    req = requirements[[S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS]].copy()
+    req["_t"] = _wall_minutes(req[S.DS], h.start, h.timezone)
+    cov = coverage.copy()
+    cov["_t"] = _wall_minutes(cov[S.DS], h.start, h.timezone)
+    out = cov.merge(req.drop(columns=S.DS), on=[S.QUEUE, "_t"], how="left").drop(columns="_t")
+    out = out.rename(columns={S.AGENTS_REQUIRED_GROSS: S.REQUIRED})
+    out[S.REQUIRED] = out[S.REQUIRED].fillna(0.0).astype(float)
+    out[S.GAP] = out[S.SCHEDULED] - out[S.REQUIRED]
+    return out
+
+
+def check_roster(
+    scenario: Scenario, activities: pd.DataFrame, requirements: pd.DataFrame | None = None
+) -> CheckReport:
+    """Re-verify every hard rule from the HR_Import ``activities`` alone; recompute coverage.
+
+    ``requirements`` (queue, ds, agents_required_gross), when given, adds the
+    required and gap columns to ``coverage``.
+    """
+    missing = [c for c in S.HR_IMPORT_COLUMNS if c not in activities.columns]
+    if missing:
+        v = Violation("columns", None, (), f"the roster lacks column(s) {', '.join(missing)}")
+        empty = pd.DataFrame()
+        return CheckReport([v], empty, empty, empty)
+    c = _Checker(scenario, activities)
+    f = c.check_rows()
+    c.check_day_rows(f)
+    shifts = c.check_shifts(f[f[S.ACTIVITY] == "SHIFT"])
+    c.check_inner(shifts, f[~f[S.ACTIVITY].isin(DAY_MARKERS)])
+    c.check_leave_rows(f)
+    c.check_rest_and_overlap(shifts)
+    worked = shifts.groupby(S.EMPLOYEE_ID)[S.DATE].agg(set).to_dict()
+    c.check_day_patterns(worked)
+    weekly, totals = c.minutes_tables(f, shifts)
+    coverage = c.coverage(f, shifts)
+    if requirements is not None:
+        coverage = _required(scenario, coverage, requirements)
+    return CheckReport(c.violations, coverage, weekly, totals)
+
+
+# ---------------------------------------------------------------------------
+# The soft objective, recomputed
+# ---------------------------------------------------------------------------
+def penalty_ledger(scenario: Scenario, activities: pd.DataFrame, requirements: pd.DataFrame) -> pd.DataFrame:
+    """The soft penalties of a roster (rule, employee_id, queue, ds, date, amount, unit, cost), from scratch.
+
+    Coverage per queue and interval: ``short = max(0, required - scheduled)``
+    agents cost ``short_agent_interval`` x 1 for the first agent, x 1.5 for the
+    second, x 2 beyond; ``over = max(0, scheduled - required)`` agents cost
+    ``over_agent_interval`` each.  Contract: hours below the prorated target
+    cost ``contract_shortfall_hour``.  Requests: a worked day-off request and a
+    shift request not worked as asked cost their weight (moot on leave days
+    and before the start date).
+    """
+    w = scenario.weights
+    report = check_roster(scenario, activities, requirements)
+    rows: list[tuple] = []
+    cov = report.coverage
+    short = np.maximum(cov[S.REQUIRED] - cov[S.SCHEDULED], 0.0).to_numpy()
+    over = np.maximum(cov[S.SCHEDULED] - cov[S.REQUIRED], 0.0).to_numpy()
+    bands = [np.minimum(short, 1.0), np.clip(short - 1.0, 0.0, 1.0), np.maximum(short - 2.0, 0.0)]
+    short_cost = w.short_agent_interval * sum(f * b for f, b in zip(SHORT_TIER_FACTORS, bands, strict=True))
+    over_cost = w.over_agent_interval * over
+    for i in np.flatnonzero(short > 1e-9):
+        rows.append(("coverage_short", None, cov[S.QUEUE].iat[i], cov[S.DS].iat[i], None, short[i], "agents",
+                     short_cost[i]))
+    for i in np.flatnonzero(over > 1e-9):
+        rows.append(("coverage_over", None, cov[S.QUEUE].iat[i], cov[S.DS].iat[i], None, over[i], "agents",
+                     over_cost[i]))
+
+    for _, r in report.agent_totals.iterrows():
+        gap = r["target_minutes"] - r["paid_minutes"]
+        if gap > 0:
+            rows.append(("contract_shortfall", r[S.EMPLOYEE_ID], None, None, None, gap / 60, "hours",
+                         w.contract_shortfall_hour * gap / 60))
+
+    f = _normalise(scenario, activities)
+    shifts = f[f[S.ACTIVITY] == "SHIFT"]
+    worked = {(e, d): code for e, d, code in zip(shifts[S.EMPLOYEE_ID], shifts[S.DATE], shifts[S.SHIFT_CODE],
+                                                  strict=True)}
+    agents = {a.employee_id: a for a in scenario.agents}
+    leave = {(t.employee_id, t.date) for t in scenario.time_off if t.kind == "leave"}
+    days = set(scenario.horizon.days)
+    requests = {(t.employee_id, t.date, t.kind, t.shift_code) for t in scenario.time_off if t.kind != "leave"}
+    for eid, day, kind, wanted in sorted(requests, key=lambda r: (r[0], r[1], r[2], r[3] or "")):
+        agent = agents.get(eid)
+        if agent is None or day not in days or (eid, day) in leave or day < agent.start_date:
+            continue
+        code = worked.get((eid, day))
+        if kind == "day_off_request" and code is not None:
+            rows.append(("day_off_request", eid, None, None, day, 1.0, "requests", w.day_off_request))
+        if kind == "shift_request" and code != wanted:
+            rows.append(("shift_request", eid, None, None, day, 1.0, "requests", w.shift_request))
+    columns = ["rule", S.EMPLOYEE_ID, S.QUEUE, S.DS, S.DATE, "amount", "unit", "cost"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def recompute_penalties(scenario: Scenario, activities: pd.DataFrame, requirements: pd.DataFrame) -> float:
+    """Total soft cost of a roster in cost units, recomputed without the solver (see :func:`penalty_ledger`)."""
+    ledger = penalty_ledger(scenario, activities, requirements)
+    return float(ledger["cost"].sum()) if len(ledger) else 0.0

@@ -1,0 +1,81 @@
+"""Turn solved shift choices into the roster frames of :class:`~wfm.schema.RosterSolution`.
+
+HR_Import conventions (``activities``, columns ``schema.HR_IMPORT_COLUMNS``):
+
+* working day -- one ``SHIFT`` row spanning the whole shift (``minutes`` = span
+  including lunch, ``paid`` True, ``queue`` = the queue served) and, when the
+  template has unpaid minutes, one ``LUNCH`` row at the fixed lunch window
+  (``paid`` False, no queue).  Paid minutes of the day = SHIFT minus LUNCH.
+* day off -- one ``OFF`` row from the day's 00:00 to the next day's 00:00,
+  ``minutes`` 0, ``paid`` False.  Days before an agent's start date are OFF.
+* approved leave -- one ``LEAVE`` row over the same span, ``minutes`` = the
+  leave credit (a fifth of the weekly contract), ``paid`` True.
+
+Every row's ``date`` is the roster day (``datetime.date``) the row belongs to;
+a night shift's rows keep the day the shift starts, even past midnight.
+``start``/``end`` are timezone-aware wall-clock timestamps.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from wfm import schema as S
+from wfm.roster.model import RosterModel
+from wfm.roster.shifts import MINUTES_PER_DAY, leave_credit_minutes, on_phone_minutes, shift_segments, wall_clock
+
+ACTIVITY_ORDER = {name: i for i, name in enumerate(S.ACTIVITIES)}
+
+
+def roster_frames(
+    rm: RosterModel, chosen: dict[tuple[int, int], tuple[int, str]]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``(assignments, activities, queue_minutes)`` for ``chosen[(agent, day)] = (shift, queue)``."""
+    assignments, activities, phone = [], [], []
+    phone_by_shift = [on_phone_minutes(s, rm.interval_minutes) for s in rm.shifts]
+    for a, agent in enumerate(rm.agents):
+        eid = agent.employee_id
+        for d, day in enumerate(rm.days):
+            if (a, d) in chosen:
+                s, q = chosen[a, d]
+                shift = rm.shifts[s]
+                times = shift_segments(shift, day, rm.tz)
+                assignments.append((eid, day, shift.code))
+                activities.append((eid, day, "SHIFT", times.start, times.end, shift.length_minutes, True, q, shift.code))
+                if shift.unpaid_minutes > 0:
+                    activities.append(
+                        (eid, day, "LUNCH", times.lunch_start, times.lunch_end, shift.unpaid_minutes, False, None, shift.code)
+                    )
+                for offset, minutes in phone_by_shift[s].items():
+                    t = d * rm.intervals_per_day + offset
+                    if t < rm.n_intervals:
+                        phone.append((eid, q, rm.interval_starts[t], minutes))
+                continue
+            start, end = wall_clock(day, 0, rm.tz), wall_clock(day, MINUTES_PER_DAY, rm.tz)
+            if rm.on_leave(a, d):
+                assignments.append((eid, day, S.WORK_CODE_LEAVE))
+                activities.append(
+                    (eid, day, "LEAVE", start, end, leave_credit_minutes(agent), True, None, S.WORK_CODE_LEAVE)
+                )
+            else:
+                assignments.append((eid, day, S.WORK_CODE_OFF))
+                activities.append((eid, day, "OFF", start, end, 0, False, None, S.WORK_CODE_OFF))
+
+    assignments_df = pd.DataFrame(assignments, columns=list(S.ASSIGNMENT_COLUMNS))
+    assignments_df = assignments_df.sort_values([S.EMPLOYEE_ID, S.DATE], kind="stable").reset_index(drop=True)
+
+    activities_df = pd.DataFrame(activities, columns=list(S.HR_IMPORT_COLUMNS))
+    activities_df[S.MINUTES] = activities_df[S.MINUTES].astype("int64")
+    activities_df[S.PAID] = activities_df[S.PAID].astype(bool)
+    rank = activities_df[S.ACTIVITY].map(ACTIVITY_ORDER)
+    activities_df = (
+        activities_df.assign(_rank=rank)
+        .sort_values([S.EMPLOYEE_ID, S.DATE, S.START, "_rank"], kind="stable")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
+
+    phone_df = pd.DataFrame(phone, columns=[S.EMPLOYEE_ID, S.QUEUE, S.DS, S.MINUTES])
+    phone_df[S.MINUTES] = phone_df[S.MINUTES].astype("int64")
+    phone_df = phone_df.sort_values([S.EMPLOYEE_ID, S.DS], kind="stable").reset_index(drop=True)
+    return assignments_df, activities_df, phone_df

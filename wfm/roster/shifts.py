@@ -1,0 +1,111 @@
+"""Shift geometry: where a shift's lunch falls and which minutes it spends on the phone.
+
+These are the conventions export and the checker share with the model, so
+each lives in exactly one function here:
+
+* :func:`lunch_window` -- a shift's unpaid minutes are its lunch, at a fixed
+  offset from the shift start (half the paid minutes, rounded down to the
+  15-minute grid).
+* :func:`shift_segments` -- the wall-clock timestamps of a shift on a day.
+* :func:`on_phone_minutes` -- the on-phone minutes of a shift per interval,
+  counted from midnight of the shift's day (a shift crossing midnight yields
+  interval offsets at or beyond one day).
+* :func:`leave_credit_minutes` -- the paid minutes an approved leave day is
+  worth (a fifth of the weekly contract).
+
+Times are local wall-clock minutes: a day has 1440 minutes.  (In time zones
+with daylight saving a shift spanning the switch lasts an hour more or less
+in absolute time; wfm plans in wall-clock time.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+import pandas as pd
+
+from wfm.schema import Agent, ShiftTemplate
+
+LUNCH_GRID_MINUTES = 15
+MINUTES_PER_DAY = 24 * 60
+
+
+def lunch_window(shift: ShiftTemplate) -> tuple[int, int]:
+    """Lunch of ``shift`` as ``(start, end)`` minutes after the shift starts.
+
+    Lunch starts at ``floor(paid_minutes / 2 / 15) * 15`` minutes and lasts the
+    shift's ``unpaid_minutes``; a shift without unpaid minutes gets an empty
+    window ``(start, start)``.
+
+    >>> lunch_window(ShiftTemplate("D", dt.time(9), paid_minutes=480, unpaid_minutes=60))
+    (240, 300)
+    >>> lunch_window(ShiftTemplate("E", dt.time(7), paid_minutes=450, unpaid_minutes=30))
+    (225, 255)
+    """
+    start = (shift.paid_minutes // 2) // LUNCH_GRID_MINUTES * LUNCH_GRID_MINUTES
+    return start, start + shift.unpaid_minutes
+
+
+class ShiftTimes(NamedTuple):
+    """Timezone-aware wall-clock timestamps of one shift on one day."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    lunch_start: pd.Timestamp
+    lunch_end: pd.Timestamp
+
+
+def wall_clock(day: dt.date, minute: int, tz: str) -> pd.Timestamp:
+    """The local timestamp ``minute`` wall-clock minutes after midnight of ``day`` (may pass midnight)."""
+    naive = pd.Timestamp(day) + pd.Timedelta(minutes=minute)
+    return naive.tz_localize(tz, nonexistent="shift_forward", ambiguous=False)
+
+
+def shift_segments(shift: ShiftTemplate, day: dt.date, tz: str) -> ShiftTimes:
+    """Start, end and lunch of ``shift`` worked on ``day`` in time zone ``tz``.
+
+    >>> t = shift_segments(ShiftTemplate("L", dt.time(15), 480, 60), dt.date(2026, 12, 1), "Asia/Shanghai")
+    >>> t.end.isoformat(), t.lunch_start.isoformat()
+    ('2026-12-02T00:00:00+08:00', '2026-12-01T19:00:00+08:00')
+    """
+    lunch_start, lunch_end = lunch_window(shift)
+    return ShiftTimes(
+        start=wall_clock(day, shift.start_minute, tz),
+        end=wall_clock(day, shift.end_minute, tz),
+        lunch_start=wall_clock(day, shift.start_minute + lunch_start, tz),
+        lunch_end=wall_clock(day, shift.start_minute + lunch_end, tz),
+    )
+
+
+def on_phone_minutes(shift: ShiftTemplate, interval_minutes: int) -> dict[int, int]:
+    """On-phone minutes of ``shift`` per interval, keyed by interval offset from its day's midnight.
+
+    The shift's span minus its lunch, intersected with each interval; only
+    intervals with at least one on-phone minute are returned.  Offsets of
+    ``1440 // interval_minutes`` and beyond belong to the next day.
+
+    >>> on_phone_minutes(ShiftTemplate("D", dt.time(9), 120, 30), 30)
+    {18: 30, 19: 30, 21: 30, 22: 30}
+    >>> on_phone_minutes(ShiftTemplate("X", dt.time(9), 60, 15), 30)
+    {18: 30, 19: 15, 20: 15}
+    """
+    lunch_start, lunch_end = lunch_window(shift)
+    on_phone = [
+        (shift.start_minute, shift.start_minute + lunch_start),
+        (shift.start_minute + lunch_end, shift.end_minute),
+    ]
+    minutes: dict[int, int] = {}
+    for seg_start, seg_end in on_phone:
+        t = seg_start // interval_minutes
+        while t * interval_minutes < seg_end:
+            overlap = min(seg_end, (t + 1) * interval_minutes) - max(seg_start, t * interval_minutes)
+            if overlap > 0:
+                minutes[t] = minutes.get(t, 0) + overlap
+            t += 1
+    return dict(sorted(minutes.items()))
+
+
+def leave_credit_minutes(agent: Agent) -> int:
+    """Paid minutes credited for one approved leave day: a fifth of the weekly contract, rounded."""
+    return round(agent.contract_minutes_per_week / 5)

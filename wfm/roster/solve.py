@@ -1,0 +1,318 @@
+"""Build the roster model from its rule units, solve it with CP-SAT, and map the outcome.
+
+Status mapping:
+
+* OPTIMAL / FEASIBLE -> :class:`~wfm.schema.RosterSolution`.  ``info.objective`` is
+  the exact cost of the returned roster (the ledger total, recomputed from the
+  shift choices); CP-SAT's own incumbent value can only be higher, when a
+  time-limited run stops with slack variables that are not tight, and is logged.
+* INFEASIBLE -> :class:`~wfm.schema.InfeasibleRosterError` naming the conflicting
+  rules per agent.  The model is rebuilt with one assumption literal per (hard
+  rule, agent), solved again, and CP-SAT's sufficient set of assumptions is
+  shrunk by deletion to a small conflict, then put in words.
+* UNKNOWN (time limit before any roster) -> InfeasibleRosterError saying so and
+  suggesting a longer limit.
+* MODEL_INVALID is a bug in wfm, not in the inputs -> RuntimeError.
+
+Determinism.  CP-SAT's default parallel search is not reproducible: workers
+race and share solutions, and a wall-clock limit cuts the search at a
+machine- and load-dependent point.  With ``deterministic=True`` the search runs
+with ``interleave_search`` (subsolvers interleaved in fixed batches, documented
+as deterministic independently of ``num_workers``) and stops on
+``max_deterministic_time`` (a work count, set to the time limit) instead of the
+wall clock; a wall-clock safety net of four times the limit remains, and if it
+fires the run is no longer reproducible (a warning is logged).  Same inputs,
+seed, workers and ``deterministic=True`` then give the same roster on the
+same machine and build.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from wfm.roster.warmstart import starting_roster
+from wfm.roster.model import Gate, RosterModel, RuleUnit
+from wfm.roster.output import roster_frames
+from wfm.roster.penalties import SCALE, TieredShortfall, ledger_frame
+from wfm.roster.rules import rule_units, skills
+from wfm.roster.shifts import on_phone_minutes
+from wfm.schema import InfeasibleRosterError, RosterSolution, Scenario, SolveInfo
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[dict], None]
+
+
+def build_model(
+    scenario: Scenario,
+    requirements: pd.DataFrame | None,
+    *,
+    explain: bool = False,
+    extra_rules: Sequence[RuleUnit] = (),
+    requirement_minutes: dict | None = None,
+    hint: dict | None = None,
+) -> RosterModel:
+    """A :class:`RosterModel` with every rule unit added and the summed penalties as objective.
+
+    ``extra_rules`` are further units (``add(rm) -> penalties``) appended after
+    the built-in ones, e.g. pins in tests.  In explain mode hard rules are
+    gated and there is no objective.
+    """
+    rm = RosterModel(scenario, requirements, explain=explain, requirement_minutes=requirement_minutes)
+    penalties = []
+    for unit in [*rule_units(), *extra_rules]:
+        penalties.extend(unit(rm))
+    rm.penalties = penalties
+    if not explain:
+        exprs, coeffs, offset = [], [], 0
+        for p in penalties:
+            e, c, k = p.objective()
+            exprs += e
+            coeffs += c
+            offset += k
+        rm.offset = offset
+        rm.model.minimize(cp_model.LinearExpr.weighted_sum(exprs, coeffs) + offset)
+        _hint(rm, hint)
+    return rm
+
+
+def _hint(rm: RosterModel, placed: dict | None = None) -> None:
+    """Hint a roster (default: :mod:`wfm.roster.warmstart`), complete down to every slack variable."""
+    started = time.perf_counter()
+    if placed is None:
+        placed = starting_roster(rm)
+    phone = [on_phone_minutes(s, rm.interval_minutes) for s in rm.shifts]
+    covered: dict[tuple[str, int], int] = {}
+    crews: dict[tuple[str, int, int], int] = {}
+    for (_, d), (s, q) in placed.items():
+        crews[q, d, s] = crews.get((q, d, s), 0) + 1
+        for offset, minutes in phone[s].items():
+            t = d * rm.intervals_per_day + offset
+            covered[q, t] = covered.get((q, t), 0) + minutes
+    m = rm.model
+    for (a, d, s), var in rm.y.items():
+        m.add_hint(var, int(placed.get((a, d), (None,))[0] == s))
+    for (a, d), var in rm.works.items():
+        m.add_hint(var, int((a, d) in placed))
+    for key, var in rm.crew.items():
+        m.add_hint(var, crews.get(key, 0))
+    for p in rm.penalties:
+        if isinstance(p, TieredShortfall) and p.key is not None:
+            for var, value in p.hint(covered.get(p.key, 0)):
+                m.add_hint(var, value)
+    log.info("roster: hinted roster with %d shifts in %.1f s", len(placed), time.perf_counter() - started)
+
+
+class _ProgressCallback(cp_model.CpSolverSolutionCallback):
+    """Reports every improving solution in cost units."""
+
+    def __init__(self, progress: Progress | None):
+        super().__init__()
+        self._progress = progress
+
+    def on_solution_callback(self) -> None:
+        objective = self.objective_value / SCALE
+        bound = self.best_objective_bound / SCALE
+        event = {
+            "objective": objective,
+            "bound": bound,
+            "gap": _gap(objective, bound),
+            "seconds": self.wall_time,
+        }
+        log.info("roster: objective %.2f bound %.2f gap %.2f%% at %.1f s", objective, bound,
+                 100 * event["gap"], event["seconds"])
+        if self._progress is not None:
+            self._progress(event)
+
+
+def _gap(objective: float, bound: float) -> float:
+    return max(0.0, (objective - bound) / max(1.0, abs(objective)))
+
+
+def _solver(time_limit: float, workers: int, seed: int, deterministic: bool) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.num_workers = workers
+    p.random_seed = seed
+    if deterministic:
+        p.interleave_search = True
+        p.max_deterministic_time = time_limit
+        p.max_time_in_seconds = 4 * time_limit + 10
+    else:
+        p.max_time_in_seconds = time_limit
+    if log.isEnabledFor(logging.DEBUG):
+        p.log_search_progress = True
+        p.log_to_stdout = False
+        solver.log_callback = log.debug
+    return solver
+
+
+def solve_roster(
+    scenario: Scenario,
+    requirements: pd.DataFrame,
+    *,
+    progress: Progress | None = None,
+    time_limit_seconds: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    deterministic: bool = False,
+    extra_rules: Sequence[RuleUnit] = (),
+) -> RosterSolution:
+    """Roster every agent for every day of the horizon.
+
+    ``requirements`` has columns ``queue``, ``ds`` (timezone-aware interval
+    starts) and ``agents_required_gross``.  Time limit (seconds), workers and
+    seed default to ``scenario.solver``.  ``progress`` receives
+    ``{"objective", "bound", "gap", "seconds"}`` (cost units, seconds) on every
+    improving solution.  See the module docstring for ``deterministic`` and the
+    status mapping; ``extra_rules`` are added after the built-in rule units.
+
+    Raises :class:`~wfm.schema.InfeasibleRosterError` when the hard rules cannot
+    all hold or no roster is found in time.
+    """
+    settings = scenario.solver
+    time_limit = float(settings.time_limit_seconds if time_limit_seconds is None else time_limit_seconds)
+    workers = int(settings.workers if workers is None else workers)
+    seed = int(settings.seed if seed is None else seed)
+
+    started = time.perf_counter()
+    rm = build_model(scenario, requirements, extra_rules=extra_rules)
+    built = time.perf_counter() - started
+    log.info("roster model: %d agents x %d days x %d shifts, %d variables, %d constraints, built in %.1f s",
+             len(rm.agents), rm.n_days, len(rm.shifts), len(rm.model.proto.variables),
+             len(rm.model.proto.constraints), built)
+
+    solver = _solver(time_limit, workers, seed, deterministic)
+    status = solver.solve(rm.model, _ProgressCallback(progress))
+    name = solver.status_name(status)
+    log.info("roster: CP-SAT %s in %.1f s (deterministic time %.1f)", name, solver.wall_time,
+             solver.deterministic_time)
+    if deterministic and solver.wall_time >= solver.parameters.max_time_in_seconds * 0.99:
+        log.warning("roster: the wall-clock safety limit stopped a deterministic solve; it may not be reproducible")
+
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _solution(rm, solver, name, seed, workers, time_limit)
+    if status == cp_model.INFEASIBLE:
+        raise InfeasibleRosterError(
+            explain_infeasibility(scenario, requirements, time_limit=time_limit, workers=workers, seed=seed,
+                                  extra_rules=extra_rules)
+        )
+    if status == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"wfm built an invalid CP-SAT model (a bug): {rm.model.validate()}")
+    raise InfeasibleRosterError(
+        f"No roster was found within the time limit of {time_limit:g} s. "
+        "Try a longer time limit (solver.time_limit_seconds in scenario.toml, or --time-limit)."
+    )
+
+
+def _chosen_shifts(rm: RosterModel, solver: cp_model.CpSolver) -> dict[tuple[int, int], tuple[int, str]]:
+    """``{(agent, day): (shift, queue)}`` of the solved roster, queues matched to the solved crews."""
+    working: dict[tuple[int, int], list[int]] = {}
+    for (a, d, s), var in rm.y.items():
+        if solver.boolean_value(var):
+            working.setdefault((d, s), []).append(a)
+    chosen: dict[tuple[int, int], tuple[int, str]] = {}
+    for (d, s), agents in sorted(working.items()):
+        crews = {q: solver.value(rm.crew[q, d, s]) for q in rm.queues if (q, d, s) in rm.crew}
+        for a, q in skills.assign_queues(agents, rm.agent_queues, crews).items():
+            chosen[a, d] = (s, q)
+    return chosen
+
+
+def _solution(
+    rm: RosterModel, solver: cp_model.CpSolver, status: str, seed: int, workers: int, time_limit: float
+) -> RosterSolution:
+    chosen = _chosen_shifts(rm, solver)
+    assignments, activities, queue_minutes = roster_frames(rm, chosen)
+    penalties = ledger_frame(rm.penalties, solver.value)
+    objective = float(penalties["cost"].sum()) if len(penalties) else 0.0
+    raw = solver.objective_value / SCALE
+    if not math.isclose(objective, raw, rel_tol=1e-9, abs_tol=1e-6):
+        log.info("roster: CP-SAT incumbent %.2f, exact cost of the roster %.2f (slacks not tight)", raw, objective)
+    bound = solver.best_objective_bound / SCALE
+    info = SolveInfo(
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=_gap(objective, bound),
+        wall_seconds=float(solver.wall_time),
+        seed=seed,
+        workers=workers,
+        time_limit_seconds=time_limit,
+    )
+    return RosterSolution(assignments, activities, queue_minutes, penalties, info)
+
+
+# ---------------------------------------------------------------------------
+# Infeasibility explanation
+# ---------------------------------------------------------------------------
+def explain_infeasibility(
+    scenario: Scenario,
+    requirements: pd.DataFrame,
+    *,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    extra_rules: Sequence[RuleUnit] = (),
+) -> list[str]:
+    """Sentences naming a small set of hard rules that cannot all hold, per agent."""
+    rm = build_model(scenario, requirements, explain=True, extra_rules=extra_rules)
+    gates = list(rm.gates.values())
+    by_index = {g.literal.index: g for g in gates}
+
+    deadline = time.perf_counter() + time_limit
+
+    def infeasible_core(candidates: list[Gate]) -> list[Gate] | None:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return None
+        rm.model.clear_assumptions()
+        rm.model.add_assumptions([g.literal for g in candidates])
+        solver = _solver(remaining, workers, seed, deterministic=False)
+        if solver.solve(rm.model) != cp_model.INFEASIBLE:
+            return None
+        return [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index]
+
+    core = infeasible_core(gates)
+    if core is None:
+        return ["The hard rules cannot all hold, but wfm could not narrow down which within the time limit."]
+    # Deletion: drop every gate whose removal keeps the rest infeasible.
+    for gate in list(core):
+        if gate not in core or len(core) == 1:
+            continue
+        smaller = infeasible_core([g for g in core if g is not gate])
+        if smaller is not None:
+            core = smaller
+    if not core:
+        return ["The hard rules cannot all hold for every agent at once (no single agent's rules explain it)."]
+    return _sentences(rm, core)
+
+
+def _join(phrases: list[str]) -> str:
+    if len(phrases) == 1:
+        return phrases[0]
+    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
+def _sentences(rm: RosterModel, core: list[Gate]) -> list[str]:
+    by_agent: dict[str | None, list[str]] = {}
+    for gate in sorted(core, key=lambda g: (g.employee_id or "", g.rule)):
+        by_agent.setdefault(gate.employee_id, []).append(gate.phrase)
+
+    def who(eid: str | None) -> str:
+        return "all agents" if eid is None else rm.agent_label(rm.agent_index[eid])
+
+    if len(by_agent) == 1:
+        eid, phrases = next(iter(by_agent.items()))
+        if len(phrases) == 1:
+            return [f"{who(eid)}: {phrases[0]} cannot hold."]
+        verb = "cannot both hold" if len(phrases) == 2 else "cannot all hold"
+        return [f"{who(eid)}: {_join(phrases)} {verb}."]
+    parts = [f"{who(eid)}: {_join(phrases)}" for eid, phrases in by_agent.items()]
+    return ["These rules cannot all hold together:", *parts]
