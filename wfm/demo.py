@@ -403,7 +403,7 @@ def build(
 
     files = {
         "scenario.toml": _scenario_toml(
-            name, start, end, interval_minutes, shifts, time_limit_seconds
+            name, start, end, interval_minutes, shifts, time_limit_seconds, len(agent_frame)
         ).encode(),
         "history.csv": _csv_bytes(history),
         "agents.csv": _csv_bytes(agent_frame),
@@ -1104,6 +1104,14 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n", float_format="%.1f").encode("utf-8")
 
 
+SMALL_CENTER_AGENTS = 60  # below this headcount every queue's minimum while open is 1 agent
+
+
+def _min_agents(q: _QueueModel, headcount: int) -> int:
+    """A queue's minimum staffing while open: small centers cannot man every queue twice all day."""
+    return q.min_agents if headcount >= SMALL_CENTER_AGENTS else 1
+
+
 def _scenario_toml(
     name: str,
     start: dt.date,
@@ -1111,6 +1119,7 @@ def _scenario_toml(
     interval_minutes: int,
     shifts: Sequence[_Shift],
     time_limit: float,
+    headcount: int,
 ) -> str:
     lines = [
         f'name = "{name}"',
@@ -1140,7 +1149,7 @@ def _scenario_toml(
             f"concurrency = {q.concurrency}",
             f'open = "{q.open}"',
             f'close = "{q.close}"',
-            f"min_agents = {q.min_agents}",
+            f"min_agents = {_min_agents(q, headcount)}",
         ]
     for s in shifts:
         lines += [
@@ -1338,7 +1347,7 @@ def _readme(
                     f"{q.patience_seconds} s" if q.patience_seconds else "-",
                     q.concurrency,
                     f"{q.open}-{'24:00' if q.close == '00:00' else q.close}",
-                    q.min_agents,
+                    _min_agents(q, len(agents)),
                     f"~{q.aht_seconds:.0f} s" + (" per session (2 at a time)" if q.concurrency > 1 else ""),
                 )
                 for q in _QUEUES

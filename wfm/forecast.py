@@ -737,7 +737,9 @@ def _import_prophet():
 
     cmdstanpy.disable_logging()
     logging.getLogger("cmdstanpy").setLevel(logging.ERROR)
-    logging.getLogger("prophet").setLevel(logging.WARNING)
+    # wfm chooses the yearly-seasonality order itself from the history's span, so prophet's own
+    # "yearly seasonality with less than 730 days" heuristic warning does not apply
+    logging.getLogger("prophet").setLevel(logging.ERROR)
     return Prophet
 
 

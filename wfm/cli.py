@@ -1,0 +1,366 @@
+"""The ``wfm`` command line.  Thin: parse options, call one library function, print.
+
+Exit codes: 0 success; 1 ``wfm check`` found hard-rule violations; 2 bad input
+or an unusable output path; 3 the hard rules conflict (no roster possible);
+4 an internal consistency check failed (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from wfm import __version__
+from wfm import schema as S
+
+EXIT_VIOLATIONS = 1
+EXIT_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_INTERNAL = 4
+
+
+def _fail(lines: list[str] | str, code: int) -> NoReturn:
+    if isinstance(lines, str):
+        lines = [lines]
+    for line in lines:
+        click.echo(f"error: {line}", err=True)
+    sys.exit(code)
+
+
+class _Guard:
+    """Turn wfm's domain errors into messages and exit codes (no tracebacks)."""
+
+    def __enter__(self) -> _Guard:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is None:
+            return False
+        if isinstance(exc, S.InputError):
+            _fail(exc.problems, EXIT_INPUT)
+        if isinstance(exc, S.OutputError):
+            _fail(str(exc), EXIT_INPUT)
+        if isinstance(exc, S.InfeasibleRosterError):
+            click.echo("error: the hard rules cannot all hold:", err=True)
+            for line in exc.conflicts:
+                click.echo(f"  - {line}", err=True)
+            sys.exit(EXIT_INFEASIBLE)
+        return False
+
+
+class _Progress:
+    """Prints stage messages and the solver's objective/bound/gap as it improves."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+        self.pending: str | None = None
+
+    def __call__(self, stage: str, info: Any) -> None:
+        if stage == "roster" and isinstance(info, dict):
+            line = (
+                f"roster: {info.get('seconds', 0):6.1f} s  objective {info.get('objective', float('nan')):,.0f}  "
+                f"bound {info.get('bound', float('nan')):,.0f}  gap {100 * info.get('gap', float('nan')):.2f}%"
+            )
+            now = time.monotonic()
+            if self.tty:
+                click.echo("\r" + line.ljust(90), nl=False, err=True)
+                self.pending = line
+            elif now - self.last >= 2.0:
+                click.echo(line, err=True)
+                self.last = now
+                self.pending = None
+            else:
+                self.pending = line
+            return
+        self.flush()
+        click.echo(f"{stage}: {info}" if stage not in ("stage",) else str(info), err=True)
+
+    def flush(self) -> None:
+        if self.pending is not None:
+            click.echo(("" if self.tty else self.pending), err=True)
+            self.pending = None
+
+
+def _quiet_libraries() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    for name in ("prophet", "prophet.plot", "cmdstanpy"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wfm")
+def main() -> None:
+    """wfm: forecast, staff, roster, evaluate and export a contact center's month."""
+    _quiet_libraries()
+
+
+# ---------------------------------------------------------------------------
+# validate
+# ---------------------------------------------------------------------------
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def validate(directory: Path) -> None:
+    """Check every file of a scenario folder and list every problem found."""
+    from wfm.io import load_scenario
+
+    with _Guard():
+        sc = load_scenario(directory)
+    n_hist = len(sc.history)
+    click.echo(
+        f"{directory}: OK: {len(sc.queues)} queues, {len(sc.shifts)} shifts, {len(sc.agents)} agents, "
+        f"{len(sc.time_off)} time-off rows, {n_hist:,} history rows, horizon {sc.horizon.start} .. {sc.horizon.end} "
+        f"({sc.horizon.interval_minutes}-minute intervals, {sc.horizon.timezone})"
+    )
+
+
+# ---------------------------------------------------------------------------
+# run
+# ---------------------------------------------------------------------------
+def _solver_options(f):
+    f = click.option("--time-limit", type=click.FloatRange(min=1), help="Solver time limit in seconds.")(f)
+    f = click.option("--workers", type=click.IntRange(min=1), help="Solver worker threads.")(f)
+    f = click.option("--seed", type=click.IntRange(min=0), help="Solver random seed.")(f)
+    return f
+
+
+def run_info_for(scenario: S.Scenario, solve: S.SolveInfo | None, started: dt.datetime, seconds: float) -> dict:
+    info: dict[str, Any] = {
+        "scenario": scenario.name,
+        "scenario_dir": scenario.source_dir,
+        "horizon_start": scenario.horizon.start,
+        "horizon_end": scenario.horizon.end,
+        "interval_minutes": scenario.horizon.interval_minutes,
+        "timezone": scenario.horizon.timezone,
+        "agents": len(scenario.agents),
+        "wfm_version": __version__,
+        "run_started": started.isoformat(timespec="seconds"),
+        "run_seconds": round(seconds, 1),
+    }
+    if solve is not None:
+        info.update(
+            solver_status=solve.status,
+            objective=solve.objective,
+            bound=solve.bound,
+            gap=solve.gap,
+            solver_seconds=round(solve.wall_seconds, 1),
+            seed=solve.seed,
+            workers=solve.workers,
+            time_limit_seconds=solve.time_limit_seconds,
+        )
+    info["input_sha256"] = dict(scenario.input_hashes)
+    return info
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Output folder (default outputs/<scenario>-<time>).")
+@_solver_options
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+def run(directory: Path, out: Path | None, time_limit, workers, seed, no_plots: bool) -> None:
+    """Forecast, staff, roster, evaluate and export a scenario folder end to end."""
+    from wfm.check import check_roster
+    from wfm.export import RunFolder, check_run_dir, default_run_dir, write_run
+    from wfm.io import load_scenario
+    from wfm.pipeline import run as run_pipeline
+
+    started = dt.datetime.now()
+    t0 = time.perf_counter()
+    progress = _Progress()
+    with _Guard():
+        scenario = load_scenario(directory)
+        target = out or default_run_dir(scenario.name)
+        check_run_dir(target)  # refuse a bad --out before the long work
+        progress(
+            "stage",
+            f"{scenario.name}: {len(scenario.agents)} agents, {len(scenario.queues)} queues, "
+            f"{scenario.horizon.start} .. {scenario.horizon.end}",
+        )
+        result = run_pipeline(scenario, progress=progress, time_limit_seconds=time_limit, workers=workers, seed=seed)
+        progress.flush()
+        report = check_roster(scenario, result.roster.activities, result.requirements)
+        if report.violations:
+            _fail(
+                ["the roster failed the independent check (this is a bug in wfm):"]
+                + [f"  {v.message}" for v in report.violations[:20]],
+                EXIT_INTERNAL,
+            )
+        info = run_info_for(scenario, result.roster.info, started, time.perf_counter() - t0)
+        info["check_violations"] = 0
+        info["short_intervals"] = result.evaluation.short_intervals
+        info["short_agent_intervals"] = round(result.evaluation.short_agent_intervals, 2)
+        with RunFolder(target) as folder:
+            write_run(folder, result, info, plots=not no_plots)
+            final = folder.commit()
+    si = result.roster.info
+    click.echo(
+        f"solver: status {si.status}, objective {si.objective:,.0f}, bound {si.bound:,.0f}, "
+        f"gap {100 * si.gap:.2f}%, {si.wall_seconds:.1f} s (seed {si.seed}, {si.workers} workers)"
+    )
+    for _, r in result.evaluation.queue_totals.iterrows():
+        click.echo(
+            f"  {r[S.QUEUE]:<14} volume {r['forecast_volume']:>9,.0f}  required {r['required_agent_hours']:>7,.0f} h  "
+            f"scheduled {r['scheduled_agent_hours']:>7,.0f} h  service level {100 * r['service_level']:5.1f}%  "
+            f"short intervals {r['short_intervals']}"
+        )
+    click.echo("check: 0 hard-rule violations")
+    click.echo(f"wrote {final}/ (roster.xlsx, roster.csv, forecast.csv, requirements.csv, coverage.csv, summary.json)")
+
+
+# ---------------------------------------------------------------------------
+# single stages
+# ---------------------------------------------------------------------------
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Forecast CSV to write.")
+def forecast(directory: Path, out: Path) -> None:
+    """Forecast volume and handle time per queue and interval for the scenario's horizon."""
+    from wfm.io import load_scenario, write_csv
+    from wfm.pipeline import run_forecast
+
+    progress = _Progress()
+    with _Guard():
+        _refuse_existing_file(out)
+        scenario = load_scenario(directory)
+        fc = run_forecast(scenario, progress)
+        write_csv(out, fc)
+    click.echo(f"wrote {out} ({len(fc):,} rows, {fc[S.YHAT].sum():,.0f} contacts forecast)")
+
+
+@main.command()
+@click.option("--forecast", "forecast_file", type=click.Path(path_type=Path), required=True, help="Forecast CSV.")
+@click.option("--scenario", "directory", type=click.Path(path_type=Path), required=True, help="Scenario folder.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Requirements CSV to write.")
+def staff(forecast_file: Path, directory: Path, out: Path) -> None:
+    """Turn a forecast into required agents per queue and interval (Erlang C, chat concurrency)."""
+    from wfm.io import load_scenario, read_stage_csv, write_csv
+    from wfm.pipeline import run_staffing
+    from wfm.validate import parse_forecast
+
+    with _Guard():
+        _refuse_existing_file(out)
+        scenario = load_scenario(directory)
+        fc = parse_forecast(read_stage_csv(forecast_file, (S.QUEUE, S.DS, S.YHAT, S.AHT_SECONDS)), scenario,
+                            forecast_file.name)
+        req = run_staffing(scenario, fc)
+        write_csv(out, req)
+    hours = req[S.AGENTS_REQUIRED_GROSS].sum() * scenario.horizon.interval_minutes / 60
+    click.echo(f"wrote {out} ({len(req):,} rows, {hours:,.0f} gross agent-hours required)")
+
+
+@main.command()
+@click.option("--requirements", "req_file", type=click.Path(path_type=Path), required=True,
+              help="Requirements CSV.")
+@click.option("--scenario", "directory", type=click.Path(path_type=Path), required=True, help="Scenario folder.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Roster CSV (HR_Import rows) to write.")
+@_solver_options
+def roster(req_file: Path, directory: Path, out: Path, time_limit, workers, seed) -> None:
+    """Solve the roster for a requirements CSV and write its HR_Import rows as CSV."""
+    from wfm.check import check_roster
+    from wfm.export import hr_import_frame
+    from wfm.io import load_scenario, read_stage_csv, write_csv
+    from wfm.pipeline import run_roster
+    from wfm.validate import parse_requirements
+
+    progress = _Progress()
+    with _Guard():
+        _refuse_existing_file(out)
+        scenario = load_scenario(directory)
+        req = parse_requirements(read_stage_csv(req_file, (S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS)), scenario,
+                                 req_file.name)
+        sol = run_roster(scenario, req, progress, time_limit_seconds=time_limit, workers=workers, seed=seed)
+        progress.flush()
+        report = check_roster(scenario, sol.activities, req)
+        if report.violations:
+            _fail(["the roster failed the independent check (this is a bug in wfm):"]
+                  + [f"  {v.message}" for v in report.violations[:20]], EXIT_INTERNAL)
+        write_csv(out, hr_import_frame(sol.activities))
+    si = sol.info
+    click.echo(
+        f"solver: status {si.status}, objective {si.objective:,.0f}, bound {si.bound:,.0f}, "
+        f"gap {100 * si.gap:.2f}%, {si.wall_seconds:.1f} s"
+    )
+    click.echo(f"wrote {out} ({len(sol.activities):,} rows)")
+
+
+def _refuse_existing_file(out: Path) -> None:
+    if out.exists() and out.is_dir():
+        raise S.OutputError(f"{out}: is a folder; give a file path for --out")
+    if out.exists():
+        raise S.OutputError(f"{out}: exists already; wfm does not overwrite outputs, choose a new --out")
+
+
+@main.command()
+@click.argument("roster_file", type=click.Path(path_type=Path))
+@click.option("--scenario", "directory", type=click.Path(path_type=Path),
+              help="Scenario folder (default: the one recorded in the workbook's Summary).")
+@click.option("--requirements", "req_file", type=click.Path(path_type=Path),
+              help="Requirements CSV, to recompute coverage against it.")
+def check(roster_file: Path, directory: Path | None, req_file: Path | None) -> None:
+    """Independently re-verify every hard rule of a roster (.xlsx workbook or roster .csv)."""
+    from wfm.check import check_roster
+    from wfm.io import load_scenario, read_stage_csv, read_workbook_sheet, read_workbook_value
+    from wfm.validate import parse_activities, parse_requirements
+
+    with _Guard():
+        is_xlsx = roster_file.suffix.lower() in (".xlsx", ".xlsm")
+        if directory is None:
+            recorded = read_workbook_value(roster_file, "Summary", "scenario_dir") if is_xlsx else None
+            if not recorded:
+                raise S.InputError(f"{roster_file.name}: give the scenario folder with --scenario")
+            directory = Path(recorded)
+        scenario = load_scenario(directory)
+        if is_xlsx:
+            raw = read_workbook_sheet(roster_file, "HR_Import", S.HR_IMPORT_COLUMNS)
+            acts = parse_activities(raw, scenario, f"{roster_file.name} sheet HR_Import")
+            if req_file is None:
+                req_raw = read_workbook_sheet(roster_file, "Coverage", (S.QUEUE, S.DS, S.REQUIRED))
+                req_raw = req_raw.rename(columns={S.REQUIRED: S.AGENTS_REQUIRED_GROSS})
+                req = parse_requirements(req_raw[[S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS]], scenario,
+                                         f"{roster_file.name} sheet Coverage")
+            else:
+                req = None
+        else:
+            acts = parse_activities(read_stage_csv(roster_file, S.HR_IMPORT_COLUMNS), scenario, roster_file.name)
+            req = None
+        if req_file is not None:
+            req = parse_requirements(read_stage_csv(req_file, (S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS)), scenario,
+                                     req_file.name)
+        report = check_roster(scenario, acts, req)
+    n_agents = acts[S.EMPLOYEE_ID].nunique()
+    if report.violations:
+        click.echo(f"{roster_file}: {len(report.violations)} hard-rule violation(s):")
+        for v in report.violations:
+            click.echo(f"  - {v.message}")
+        sys.exit(EXIT_VIOLATIONS)
+    click.echo(f"{roster_file}: 0 hard-rule violations ({n_agents} agents, {len(acts):,} rows checked)")
+    if req is not None and report.coverage is not None and len(report.coverage):
+        cov = report.coverage.merge(req[[S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS]], on=[S.QUEUE, S.DS], how="right")
+        cov[S.SCHEDULED] = cov[S.SCHEDULED].fillna(0)
+        short = cov[S.SCHEDULED] < cov[S.AGENTS_REQUIRED_GROSS] - 1e-9
+        click.echo(
+            f"coverage: {int(short.sum())} short queue-intervals, "
+            f"{(cov[S.AGENTS_REQUIRED_GROSS] - cov[S.SCHEDULED]).clip(lower=0).sum():,.1f} short agent-intervals"
+        )
+
+
+# ---------------------------------------------------------------------------
+# demo
+# ---------------------------------------------------------------------------
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="New scenario folder to create.")
+@click.option("--agents", type=click.IntRange(min=6, max=5000), default=120, show_default=True)
+@click.option("--seed", type=int, default=2026, show_default=True)
+def demo(out: Path, agents: int, seed: int) -> None:
+    """Generate the demo bank contact-center scenario (seeded, calibrated to real bank data)."""
+    from wfm.demo import generate
+
+    with _Guard():
+        generate(out, agents=agents, seed=seed)
+    click.echo(f"wrote scenario {out}/ ({agents} agents)")

@@ -1,0 +1,191 @@
+"""KPIs of a roster: coverage, predicted service level per interval, fairness, the rule ledger.
+
+Predicted service level uses the staffing engine's queueing model at the
+*expected* number of agents on the phone: scheduled on-phone agents times
+``1 - shrinkage.unplanned`` (fractional values are interpolated between the
+neighbouring whole numbers of agents).  Service level, ASA and abandonment are
+aggregated over intervals weighted by forecast volume, which is how a month's
+service level is reported in practice (answered-in-threshold over offered).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from wfm import schema as S
+from wfm.staffing import predicted_kpis
+
+LATE_SHIFT_END_MINUTE = 20 * 60  # a shift that ends after 20:00 counts as a late shift
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything the Summary, Coverage and Fairness views show.
+
+    - ``coverage``: per queue and interval (COVERAGE_COLUMNS, plus ``abandon_rate``).
+    - ``daily``: per queue and day: forecast volume, required and scheduled agent-hours,
+      predicted service level/ASA/occupancy, short intervals.
+    - ``queue_totals``: the same for the whole horizon per queue.
+    - ``agents``: per agent: days worked, paid minutes against the prorated contract,
+      weekend days, late shifts, leave days.
+    - ``ledger``: soft penalties summed by rule.
+    """
+
+    coverage: pd.DataFrame = field(repr=False)
+    daily: pd.DataFrame = field(repr=False)
+    queue_totals: pd.DataFrame = field(repr=False)
+    agents: pd.DataFrame = field(repr=False)
+    ledger: pd.DataFrame = field(repr=False)
+    short_intervals: int = 0
+    short_agent_intervals: float = 0.0
+
+
+def scheduled_on_phone(queue_minutes: pd.DataFrame, interval_minutes: int) -> pd.DataFrame:
+    """Agents on the phone per queue and interval (fractional) from per-agent minutes."""
+    if queue_minutes.empty:
+        return pd.DataFrame(columns=[S.QUEUE, S.DS, S.SCHEDULED])
+    g = queue_minutes.groupby([S.QUEUE, S.DS], as_index=False)[S.MINUTES].sum()
+    g[S.SCHEDULED] = g[S.MINUTES] / interval_minutes
+    return g[[S.QUEUE, S.DS, S.SCHEDULED]]
+
+
+def coverage_frame(
+    scenario: S.Scenario,
+    forecast: pd.DataFrame,
+    requirements: pd.DataFrame,
+    scheduled: pd.DataFrame,
+) -> pd.DataFrame:
+    """Join forecast, requirement and scheduled agents and predict KPIs per interval."""
+    iv = scenario.horizon.interval_minutes
+    base = requirements[[S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS]].rename(columns={S.AGENTS_REQUIRED_GROSS: S.REQUIRED})
+    fc = forecast[[S.QUEUE, S.DS, S.YHAT, S.AHT_SECONDS]].rename(columns={S.YHAT: S.FORECAST})
+    cov = base.merge(fc, on=[S.QUEUE, S.DS], how="left").merge(scheduled, on=[S.QUEUE, S.DS], how="left")
+    cov[S.SCHEDULED] = cov[S.SCHEDULED].fillna(0.0)
+    cov[S.FORECAST] = cov[S.FORECAST].fillna(0.0)
+    cov[S.GAP] = cov[S.SCHEDULED] - cov[S.REQUIRED]
+    parts = []
+    for q in scenario.queues:
+        sub = cov[cov[S.QUEUE] == q.name].copy()
+        if sub.empty:
+            continue
+        effective = sub[S.SCHEDULED].to_numpy(float) * (1.0 - scenario.shrinkage.unplanned)
+        k = predicted_kpis(
+            q,
+            sub[S.FORECAST].to_numpy(float),
+            sub[S.AHT_SECONDS].fillna(0).to_numpy(float),
+            effective,
+            iv,
+        )
+        k = pd.DataFrame(k, index=sub.index)
+        for col in (S.SERVICE_LEVEL, S.ASA_SECONDS, S.OCCUPANCY, S.ABANDON_RATE):
+            sub[col] = k[col].to_numpy() if col in k else np.nan
+        parts.append(sub)
+    out = pd.concat(parts, ignore_index=True) if parts else cov
+    cols = list(S.COVERAGE_COLUMNS) + [S.ABANDON_RATE]
+    return out[cols].sort_values([S.QUEUE, S.DS]).reset_index(drop=True)
+
+
+def _weighted(values: pd.Series, weights: pd.Series) -> float:
+    m = values.notna() & np.isfinite(values.astype(float)) & (weights > 0)
+    w = weights[m].sum()
+    return float((values[m] * weights[m]).sum() / w) if w > 0 else float("nan")
+
+
+def _aggregate(cov: pd.DataFrame, by: list[str], interval_minutes: int) -> pd.DataFrame:
+    hours = interval_minutes / 60.0
+    rows = []
+    for key, g in cov.groupby(by, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        workload = (g[S.FORECAST] * g[S.AHT_SECONDS].fillna(0)).sum() / 3600.0
+        rows.append(
+            dict(
+                zip(by, key, strict=True),
+                forecast_volume=float(g[S.FORECAST].sum()),
+                required_agent_hours=float(g[S.REQUIRED].sum() * hours),
+                scheduled_agent_hours=float(g[S.SCHEDULED].sum() * hours),
+                workload_hours=float(workload),
+                service_level=_weighted(g[S.SERVICE_LEVEL], g[S.FORECAST]),
+                asa_seconds=_weighted(g[S.ASA_SECONDS].replace(np.inf, np.nan), g[S.FORECAST]),
+                abandon_rate=_weighted(g[S.ABANDON_RATE], g[S.FORECAST]),
+                occupancy=_weighted(g[S.OCCUPANCY], g[S.SCHEDULED]),
+                short_intervals=int((g[S.GAP] < -1e-9).sum()),
+                short_agent_intervals=float((-g[S.GAP]).clip(lower=0).sum()),
+            )
+        )
+    return pd.DataFrame(rows)
+
+
+def agent_totals(scenario: S.Scenario, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Per agent: days worked, paid minutes against contract, weekends, late shifts, leave."""
+    shifts = {s.code: s for s in scenario.shifts}
+    days = scenario.horizon.days
+    n_days = len(days)
+    rows = []
+    by_agent = {eid: g for eid, g in assignments.groupby(S.EMPLOYEE_ID)}
+    for a in scenario.agents:
+        g = by_agent.get(a.employee_id)
+        codes = dict(zip(g[S.DATE], g[S.SHIFT_CODE], strict=True)) if g is not None else {}
+        worked = [d for d, c in codes.items() if c in shifts]
+        leave_days = sum(1 for c in codes.values() if c == S.WORK_CODE_LEAVE)
+        paid = sum(shifts[codes[d]].paid_minutes for d in worked)
+        target = max(0.0, a.contract_minutes_per_week * n_days / 7 - leave_days * a.contract_minutes_per_week / 5)
+        weekend_days = sum(1 for d in worked if d.weekday() >= 5)
+        weekends = len({d - dt.timedelta(days=d.weekday() - 5) for d in worked if d.weekday() >= 5})
+        late = sum(1 for d in worked if shifts[codes[d]].end_minute > LATE_SHIFT_END_MINUTE)
+        rows.append(
+            {
+                S.EMPLOYEE_ID: a.employee_id,
+                S.NAME: a.name,
+                S.TEAM: a.team,
+                S.ROLE: a.role,
+                S.SKILLS: ";".join(a.skills),
+                S.CONTRACT_MINUTES_PER_WEEK: a.contract_minutes_per_week,
+                "days_worked": len(worked),
+                "leave_days": leave_days,
+                "paid_minutes": paid,
+                "contract_target_minutes": round(target),
+                "paid_minus_target_minutes": round(paid - target),
+                "weekend_days": weekend_days,
+                "weekends_worked": weekends,
+                "late_shifts": late,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def ledger_by_rule(penalties: pd.DataFrame) -> pd.DataFrame:
+    if penalties.empty:
+        return pd.DataFrame(columns=["rule", "count", "amount", "unit", "cost"])
+    g = penalties.groupby(["rule", "unit"], as_index=False).agg(
+        count=("cost", "size"), amount=("amount", "sum"), cost=("cost", "sum")
+    )
+    return g[["rule", "count", "amount", "unit", "cost"]].sort_values("cost", ascending=False).reset_index(drop=True)
+
+
+def evaluate(
+    scenario: S.Scenario,
+    forecast: pd.DataFrame,
+    requirements: pd.DataFrame,
+    roster: S.RosterSolution,
+) -> Evaluation:
+    """Score a roster against the forecast and requirements."""
+    iv = scenario.horizon.interval_minutes
+    sched = scheduled_on_phone(roster.queue_minutes, iv)
+    cov = coverage_frame(scenario, forecast, requirements, sched)
+    cov_d = cov.assign(**{S.DATE: cov[S.DS].map(lambda t: t.date())})
+    daily = _aggregate(cov_d, [S.QUEUE, S.DATE], iv)
+    totals = _aggregate(cov, [S.QUEUE], iv)
+    short = cov[S.GAP] < -1e-9
+    return Evaluation(
+        coverage=cov,
+        daily=daily,
+        queue_totals=totals,
+        agents=agent_totals(scenario, roster.assignments),
+        ledger=ledger_by_rule(roster.penalties),
+        short_intervals=int(short.sum()),
+        short_agent_intervals=float((-cov[S.GAP]).clip(lower=0).sum()),
+    )
