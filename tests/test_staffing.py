@@ -28,7 +28,16 @@ from wfm.schema import (
     Queue,
     Shrinkage,
 )
-from wfm.staffing import gross_agents, predicted_kpis, required_staff
+from wfm.staffing import (
+    forecast_quantile,
+    gross_agents,
+    predicted_kpis,
+    quantile_column_name,
+    required_staff,
+    required_staff_quantile,
+    service_level_spread,
+    staffing_quantile_column,
+)
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
@@ -219,3 +228,73 @@ def test_predicted_kpis_chat_and_edges():
     assert np.isnan(out[ABANDON_RATE]).all()
     with pytest.raises(InputError, match="chat"):
         predicted_kpis(chat, [10.0], [np.nan], [2], 30)
+
+
+# ---------------------------------------------------------------------------
+# Forecast uncertainty
+# ---------------------------------------------------------------------------
+def test_forecast_quantile_split_normal_through_the_band():
+    fc = _forecast(PHONE.name, [100.0, 0.0, 50.0])
+    fc[YHAT_UPPER] = [130.0, 4.0, 60.0]
+    fc[YHAT_LOWER] = [90.0, 0.0, 45.0]
+    np.testing.assert_allclose(forecast_quantile(fc, 0.5), fc[YHAT])
+    np.testing.assert_allclose(forecast_quantile(fc, 0.9), fc[YHAT_UPPER])
+    np.testing.assert_allclose(forecast_quantile(fc, 0.1), fc[YHAT_LOWER])
+    z80 = 1.2815515655446004
+    np.testing.assert_allclose(
+        forecast_quantile(fc, 0.8), fc[YHAT] + (fc[YHAT_UPPER] - fc[YHAT]) * 0.8416212335729143 / z80
+    )
+    np.testing.assert_allclose(
+        forecast_quantile(fc, 0.2), fc[YHAT] - (fc[YHAT] - fc[YHAT_LOWER]) * 0.8416212335729143 / z80
+    )
+    # A 95% band: its upper end is the 97.5% quantile.
+    np.testing.assert_allclose(forecast_quantile(fc, 0.975, band_coverage=0.95), fc[YHAT_UPPER])
+    assert (forecast_quantile(fc, 0.001) >= 0).all()  # clipped at zero calls
+    assert forecast_quantile(fc, 0.8).name == quantile_column_name(0.8) == "yhat_q80"
+    assert quantile_column_name(0.975) == "yhat_q97.5"
+    with pytest.raises(InputError, match="quantile"):
+        forecast_quantile(fc, 1.0)
+    with pytest.raises(InputError, match="yhat_upper"):
+        forecast_quantile(fc.drop(columns=[YHAT_UPPER]), 0.8)
+
+
+def test_staffing_at_a_quantile():
+    fc = _forecast(PHONE.name, [100.0, 200.0])  # band 80 .. 120% of yhat
+    median = required_staff_quantile(fc, [PHONE], Shrinkage(0.0), 30, 0.5)
+    pd.testing.assert_frame_equal(median, required_staff(fc, [PHONE], Shrinkage(0.0), 30))
+    at_90 = required_staff_quantile(fc, [PHONE], Shrinkage(0.0), 30, 0.9)
+    upper = required_staff(fc, [PHONE], Shrinkage(0.0), 30, YHAT_UPPER)
+    pd.testing.assert_series_equal(at_90[AGENTS_REQUIRED], upper[AGENTS_REQUIRED])
+    at_80 = required_staff(staffing_quantile_column(fc, 0.8), [PHONE], Shrinkage(0.0), 30, "yhat_q80")
+    assert (median[AGENTS_REQUIRED] <= at_80[AGENTS_REQUIRED]).all()
+    assert (at_80[AGENTS_REQUIRED] <= at_90[AGENTS_REQUIRED]).all()
+    assert (at_80[AGENTS_REQUIRED] > median[AGENTS_REQUIRED]).any()
+
+
+def test_service_level_spread():
+    closed = pd.Timestamp("2026-12-03 07:30", tz=TZ)  # PHONE opens at 08:00
+    fc = pd.concat(
+        [_forecast(PHONE.name, [40.0], start="2026-12-03 07:30"), _forecast(PHONE.name, [100.0, 150.0])]
+    )
+    fc = pd.concat([fc, _forecast(CARD.name, [20.0, 30.0])], ignore_index=True)
+    req = required_staff(fc, [PHONE, CARD], Shrinkage(0.0), 30)
+    spread = service_level_spread(fc, req, [PHONE, CARD], 30)
+    assert list(spread[QUEUE]) == [CARD.name] * 3 + [PHONE.name] * 3
+    assert list(spread["quantile"]) == [0.1, 0.5, 0.9] * 2
+    for _, g in spread.groupby(QUEUE):
+        sl = g[SERVICE_LEVEL].to_numpy()
+        assert sl[0] > sl[1] > sl[2]  # more calls, same agents: lower service level
+        assert g["calls"].is_monotonic_increasing
+    phone = spread[spread[QUEUE] == PHONE.name].set_index("quantile")
+    assert phone.loc[0.5, "calls"] == 250.0  # the closed 07:30 interval is left out
+    assert phone.loc[0.5, "open_intervals"] == 2 and phone.loc[0.5, "intervals_below_target"] == 0
+    assert phone.loc[0.9, "intervals_below_target"] >= 1
+    # The median row is the staffing's own prediction, weighted by calls.
+    open_req = req[(req[QUEUE] == PHONE.name) & (req[DS] != closed)]
+    want = np.average(open_req[SERVICE_LEVEL], weights=[100.0, 150.0])
+    assert phone.loc[0.5, SERVICE_LEVEL] == pytest.approx(want)
+    assert phone[ABANDON_RATE].notna().all()
+    assert spread.loc[spread[QUEUE] == CARD.name, ABANDON_RATE].isna().all()
+    # Erlang A for the queue with patience: higher service level than Erlang C at the same agents.
+    spread_a = service_level_spread(fc, req, [PHONE, CARD], 30, model="erlang_a")
+    assert (spread_a.loc[3:, SERVICE_LEVEL].to_numpy() > spread.loc[3:, SERVICE_LEVEL].to_numpy()).all()

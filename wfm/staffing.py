@@ -59,6 +59,8 @@ from wfm.schema import (
     REQUIREMENTS_COLUMNS,
     SERVICE_LEVEL,
     YHAT,
+    YHAT_LOWER,
+    YHAT_UPPER,
     InputError,
     Queue,
     Shrinkage,
@@ -317,3 +319,187 @@ def predicted_kpis(
     k = slots_per_agent(queue)
     out = _kpis(queue, n * k, c, aht, 60.0 * interval_minutes, model)
     return {col: out[col] for col in KPI_COLUMNS}
+
+
+# ---------------------------------------------------------------------------
+# Forecast uncertainty
+# ---------------------------------------------------------------------------
+def quantile_column_name(q: float) -> str:
+    """Name of the forecast column holding quantile ``q``: ``yhat_q80`` for 0.8, ``yhat_q97.5`` for 0.975.
+
+    >>> quantile_column_name(0.8)
+    'yhat_q80'
+    """
+    return f"{YHAT}_q{round(100.0 * q, 6):g}"
+
+
+def forecast_quantile(forecast: pd.DataFrame, q: float, *, band_coverage: float = 0.8) -> pd.Series:
+    """Calls per interval at quantile ``q`` of the forecast's predictive distribution.
+
+    The forecast gives a point ``yhat`` (its median) and a central band
+    ``yhat_lower .. yhat_upper`` holding ``band_coverage`` of the probability
+    (0.8 by default, as :func:`wfm.forecast.forecast` makes it: the 10% and
+    90% quantiles).  Assumption: a split normal around ``yhat``, whose upper
+    half has the sd ``(yhat_upper - yhat) / z`` and lower half
+    ``(yhat - yhat_lower) / z`` with ``z = Phi^-1(0.5 + band_coverage / 2)``
+    (1.2816 for 0.8), so that an asymmetric band keeps its asymmetry.  Then
+    ``q = 0.5`` gives ``yhat``, ``q = 0.9`` gives ``yhat_upper`` and ``q = 0.1``
+    ``yhat_lower`` for an 80% band; other quantiles are interpolated or
+    extrapolated with the normal's ``Phi^-1(q)``.  Negative results are clipped
+    to 0.  Returns a Series aligned with ``forecast``, named
+    :func:`quantile_column_name`.
+
+    >>> fc = pd.DataFrame({"yhat": [100.0], "yhat_lower": [80.0], "yhat_upper": [130.0]})
+    >>> round(float(forecast_quantile(fc, 0.9).iloc[0]), 6), round(float(forecast_quantile(fc, 0.95).iloc[0]), 1)
+    (130.0, 138.5)
+    """
+    from statistics import NormalDist
+
+    if not 0.0 < q < 1.0:
+        raise InputError(f"quantile must be between 0 and 1 (exclusive), got {q}")
+    if not 0.0 < band_coverage < 1.0:
+        raise InputError(f"band_coverage must be between 0 and 1 (exclusive), got {band_coverage}")
+    missing = [c for c in (YHAT, YHAT_LOWER, YHAT_UPPER) if c not in forecast.columns]
+    if missing:
+        raise InputError(f"forecast: missing column(s) {', '.join(missing)} needed for quantile {q:g}")
+    normal = NormalDist()
+    scale = normal.inv_cdf(q) / normal.inv_cdf(0.5 + band_coverage / 2.0)
+    yhat = forecast[YHAT].astype(float)
+    half = (
+        (forecast[YHAT_UPPER].astype(float) - yhat)
+        if q >= 0.5
+        else (yhat - forecast[YHAT_LOWER].astype(float))
+    )
+    out = (yhat + scale * half.clip(lower=0.0)).clip(lower=0.0)
+    return out.rename(quantile_column_name(q))
+
+
+def staffing_quantile_column(forecast: pd.DataFrame, q: float, *, band_coverage: float = 0.8) -> pd.DataFrame:
+    """A copy of ``forecast`` with the column :func:`quantile_column_name` ``(q)`` added.
+
+    See :func:`forecast_quantile` for the interpolation.  Pass the column name
+    to :func:`required_staff` as ``quantile_column`` to staff for that
+    quantile (e.g. 0.8: enough agents for the volume four days in five stay
+    below, interval by interval).
+    """
+    out = forecast.copy()
+    out[quantile_column_name(q)] = forecast_quantile(forecast, q, band_coverage=band_coverage)
+    return out
+
+
+def required_staff_quantile(
+    forecast: pd.DataFrame,
+    queues: Sequence[Queue],
+    shrinkage: Shrinkage,
+    interval_minutes: int,
+    q: float,
+    *,
+    band_coverage: float = 0.8,
+    model: str = "erlang_c",
+) -> pd.DataFrame:
+    """:func:`required_staff` for the volume at forecast quantile ``q`` (see :func:`forecast_quantile`).
+
+    ``q = 0.5`` is the same as staffing ``yhat``.
+    """
+    fc = staffing_quantile_column(forecast, q, band_coverage=band_coverage)
+    return required_staff(fc, queues, shrinkage, interval_minutes, quantile_column_name(q), model=model)
+
+
+def agents_on_phone(requirements: pd.DataFrame, unplanned_shrinkage: float) -> pd.Series:
+    """Agents on the phone per row of a requirements frame (float).
+
+    ``agents_required`` where the frame has it on every row, else
+    ``agents_required_gross x (1 - unplanned_shrinkage)``: the agents expected
+    to remain after unplanned absence (fractional).
+    """
+    if AGENTS_REQUIRED in requirements.columns and requirements[AGENTS_REQUIRED].notna().all():
+        return requirements[AGENTS_REQUIRED].astype(float)
+    if AGENTS_REQUIRED_GROSS in requirements.columns:
+        return requirements[AGENTS_REQUIRED_GROSS].astype(float) * (1.0 - unplanned_shrinkage)
+    raise InputError(f"requirements: needs a column {AGENTS_REQUIRED} or {AGENTS_REQUIRED_GROSS}")
+
+
+def service_level_spread(
+    forecast: pd.DataFrame,
+    requirements: pd.DataFrame,
+    queues: Sequence[Queue],
+    interval_minutes: int,
+    *,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    band_coverage: float = 0.8,
+    model: str = "erlang_c",
+    unplanned_shrinkage: float = 0.0,
+) -> pd.DataFrame:
+    """Predicted service level per queue if the actual volume lands at each forecast quantile.
+
+    The agents on the phone are the requirements' ``agents_required`` (or,
+    when absent, ``agents_required_gross x (1 - unplanned_shrinkage)``); the
+    volume of every open interval is set to its quantile ``q``
+    (:func:`forecast_quantile`) and the KPIs are predicted with ``model``.
+    Every interval is put at the same quantile at once, i.e. the forecast
+    errors of a queue's intervals are taken as perfectly correlated (a busy
+    day is busy all day); that is the spread of the queue's total, not of
+    single intervals.  The default quantiles are the ends of an 80% band and
+    the median.
+
+    Returns one row per queue and quantile: ``queue``, ``quantile``,
+    ``calls`` (total over the open intervals), ``service_level``,
+    ``asa_seconds`` and ``abandon_rate`` (weighted by the calls of each
+    interval; ASA over the intervals where it is finite, i.e. the queue is
+    stable; abandonment is NaN for queues without ``patience_seconds``),
+    ``target`` (the queue's service level target), ``intervals_below_target``
+    and ``open_intervals`` (open intervals with calls).
+    """
+    _check_model(model)
+    for c in (QUEUE, DS):
+        if c not in requirements.columns:
+            raise InputError(f"requirements: missing column {c}")
+    agents = agents_on_phone(requirements, unplanned_shrinkage)
+    staffed = pd.DataFrame({QUEUE: requirements[QUEUE].astype(str), DS: requirements[DS], "_agents": agents})
+    fc = forecast.assign(**{QUEUE: forecast[QUEUE].astype(str)})
+    volumes = {q: forecast_quantile(fc, q, band_coverage=band_coverage).to_numpy() for q in quantiles}
+    fc = fc.assign(**{f"_q{i}": v for i, v in enumerate(volumes.values())})
+    data = fc.merge(staffed, on=[QUEUE, DS], how="left")
+    data["_agents"] = data["_agents"].fillna(0.0)
+    by_name = {q.name: q for q in queues}
+    rows = []
+    for name, g in data.sort_values([QUEUE, DS]).groupby(QUEUE, sort=True):
+        if name not in by_name:
+            raise InputError(
+                f"forecast: queue '{name}' is not a queue in the scenario (queues: {', '.join(by_name)})"
+            )
+        queue = by_name[str(name)]
+        minute = (g[DS].dt.hour * 60 + g[DS].dt.minute).to_numpy()
+        is_open = np.fromiter((queue.is_open(int(m)) for m in minute), dtype=bool, count=minute.size)
+        aht = g[AHT_SECONDS].to_numpy(dtype=float)
+        for i, q in enumerate(quantiles):
+            calls = np.where(is_open, np.nan_to_num(g[f"_q{i}"].to_numpy(dtype=float)), 0.0)
+            busy = calls > 0
+            k = predicted_kpis(
+                queue,
+                calls[busy],
+                aht[busy],
+                g["_agents"].to_numpy(float)[busy],
+                interval_minutes,
+                model=model,
+            )
+            w = calls[busy]
+
+            def weighted(v, w=w):
+                ok = np.isfinite(v)
+                return float((v[ok] * w[ok]).sum() / w[ok].sum()) if ok.any() and w[ok].sum() > 0 else np.nan
+
+            rows.append(
+                {
+                    QUEUE: str(name),
+                    "quantile": float(q),
+                    "calls": float(w.sum()),
+                    SERVICE_LEVEL: weighted(k[SERVICE_LEVEL]),
+                    ASA_SECONDS: weighted(k[ASA_SECONDS]),
+                    ABANDON_RATE: weighted(k[ABANDON_RATE]),
+                    "target": queue.service_level,
+                    "intervals_below_target": int((k[SERVICE_LEVEL] < queue.service_level - 1e-9).sum()),
+                    "open_intervals": int(busy.sum()),
+                }
+            )
+    return pd.DataFrame(rows)
