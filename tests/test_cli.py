@@ -289,3 +289,34 @@ def test_python_dash_m_wfm(tmp_path):
     assert "OK: 2 queues" in proc.stdout
     proc = subprocess.run([sys.executable, "-m", "wfm", "--version"], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "wfm, version 0.1.0"
+
+
+def test_staff_quantile_needs_more_agents_than_median(small_run, runner, tmp_path):
+    _, out, _ = small_run
+    import pandas as pd
+
+    med, hi = tmp_path / "req50.csv", tmp_path / "req90.csv"
+    r = runner.invoke(main, ["staff", "--forecast", str(out / "forecast.csv"), "--scenario", str(FIXTURE),
+                             "--out", str(med)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["staff", "--forecast", str(out / "forecast.csv"), "--scenario", str(FIXTURE),
+                             "--out", str(hi), "--quantile", "0.9"])
+    assert r.exit_code == 0, r.output
+    assert "staffed for the 0.9 quantile of the forecast" in r.output
+    assert "service level if the volume lands at its quantile" in r.output
+    a = pd.read_csv(med).agents_required.sum()
+    b = pd.read_csv(hi).agents_required.sum()
+    assert b > a
+
+
+def test_simulate_roster_and_requirements(small_run, runner, tmp_path):
+    _, out, _ = small_run
+    r = runner.invoke(main, ["simulate", "--roster", str(out / "roster.csv"), "--forecast", str(out / "forecast.csv"),
+                             "--scenario", str(FIXTURE), "--out", str(tmp_path / "sim.csv"), "--replications", "3"])
+    assert r.exit_code == 0, r.output
+    assert "phone_retail" in r.output and "± is a 95% confidence half-width" in r.output
+    assert (tmp_path / "sim.csv").is_file()
+    r = runner.invoke(main, ["simulate", "--forecast", str(out / "forecast.csv"), "--scenario", str(FIXTURE),
+                             "--out", str(tmp_path / "sim2.csv")])
+    assert r.exit_code == 2
+    assert r.output.strip() == "error: give exactly one of --requirements FILE or --roster FILE"

@@ -237,10 +237,14 @@ def forecast(directory: Path, out: Path) -> None:
 @click.option("--forecast", "forecast_file", type=click.Path(path_type=Path), required=True, help="Forecast CSV.")
 @click.option("--scenario", "directory", type=click.Path(path_type=Path), required=True, help="Scenario folder.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Requirements CSV to write.")
-def staff(forecast_file: Path, directory: Path, out: Path) -> None:
+@click.option("--quantile", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Staff for this quantile of the forecast volume (e.g. 0.8), read from the forecast's "
+                   "yhat_lower..yhat_upper band (an 80% band; normal interpolation). Default: yhat.")
+def staff(forecast_file: Path, directory: Path, out: Path, quantile: float | None) -> None:
     """Turn a forecast into required agents per queue and interval (Erlang C, chat concurrency)."""
     from wfm.io import load_scenario, read_stage_csv, write_csv
     from wfm.pipeline import run_staffing
+    from wfm.staffing import service_level_spread
     from wfm.validate import parse_forecast
 
     with _Guard():
@@ -248,10 +252,16 @@ def staff(forecast_file: Path, directory: Path, out: Path) -> None:
         scenario = load_scenario(directory)
         fc = parse_forecast(read_stage_csv(forecast_file, (S.QUEUE, S.DS, S.YHAT, S.AHT_SECONDS)), scenario,
                             forecast_file.name)
-        req = run_staffing(scenario, fc)
+        req = run_staffing(scenario, fc, quantile=quantile)
+        spread = service_level_spread(fc, req, scenario.queues, scenario.horizon.interval_minutes)
         write_csv(out, req)
     hours = req[S.AGENTS_REQUIRED_GROSS].sum() * scenario.horizon.interval_minutes / 60
-    click.echo(f"wrote {out} ({len(req):,} rows, {hours:,.0f} gross agent-hours required)")
+    staffed_for = "yhat" if quantile is None else f"the {quantile:g} quantile of the forecast"
+    click.echo(f"wrote {out} ({len(req):,} rows, {hours:,.0f} gross agent-hours required, staffed for {staffed_for})")
+    for name, g in spread.groupby(S.QUEUE, sort=False):
+        levels = "  ".join(f"{100 * q:g}%: {100 * sl:5.1f}%" for q, sl in zip(g["quantile"], g[S.SERVICE_LEVEL],
+                                                                              strict=True))
+        click.echo(f"  {name:<14} service level if the volume lands at its quantile  {levels}")
 
 
 @main.command()
@@ -364,3 +374,50 @@ def demo(out: Path, agents: int, seed: int) -> None:
     with _Guard():
         generate(out, agents=agents, seed=seed)
     click.echo(f"wrote scenario {out}/ ({agents} agents)")
+
+
+# ---------------------------------------------------------------------------
+# simulate
+# ---------------------------------------------------------------------------
+@main.command()
+@click.option("--requirements", "req_file", type=click.Path(path_type=Path), help="Requirements CSV to simulate.")
+@click.option("--roster", "roster_file", type=click.Path(path_type=Path),
+              help="Roster CSV (HR_Import rows) to simulate.")
+@click.option("--forecast", "forecast_file", type=click.Path(path_type=Path), required=True, help="Forecast CSV.")
+@click.option("--scenario", "directory", type=click.Path(path_type=Path), required=True, help="Scenario folder.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="CSV to write: simulated KPIs per queue and interval.")
+@click.option("--replications", type=click.IntRange(min=2), default=20, show_default=True,
+              help="Independent replications (confidence intervals need at least 2).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed.")
+def simulate(req_file: Path | None, roster_file: Path | None, forecast_file: Path, directory: Path, out: Path,
+             replications: int, seed: int) -> None:
+    """Simulate a requirements CSV or a roster against a forecast, call by call (seeded)."""
+    from wfm.io import load_scenario, read_stage_csv, write_csv
+    from wfm.simulate import CI95, PREDICTED, simulate_requirements, simulate_roster
+    from wfm.validate import parse_activities, parse_forecast, parse_requirements
+
+    if (req_file is None) == (roster_file is None):
+        _fail("give exactly one of --requirements FILE or --roster FILE", EXIT_INPUT)
+    with _Guard():
+        _refuse_existing_file(out)
+        scenario = load_scenario(directory)
+        fc = parse_forecast(read_stage_csv(forecast_file, (S.QUEUE, S.DS, S.YHAT, S.AHT_SECONDS)), scenario,
+                            forecast_file.name)
+        if req_file is not None:
+            req = parse_requirements(read_stage_csv(req_file, (S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS)), scenario,
+                                     req_file.name)
+            sim = simulate_requirements(scenario, fc, req, replications=replications, seed=seed)
+        else:
+            assert roster_file is not None
+            acts = parse_activities(read_stage_csv(roster_file, S.HR_IMPORT_COLUMNS), scenario, roster_file.name)
+            sim = simulate_roster(scenario, fc, acts, replications=replications, seed=seed)
+        write_csv(out, sim.intervals)
+    for _, r in sim.queues.iterrows():
+        click.echo(
+            f"  {r[S.QUEUE]:<14} offered {r[S.OFFERED]:>9,.0f}  service level {100 * r[S.SERVICE_LEVEL]:5.1f}% "
+            f"± {100 * r[S.SERVICE_LEVEL + CI95]:.1f} (Erlang {100 * r[PREDICTED + S.SERVICE_LEVEL]:5.1f}%)  "
+            f"ASA {r[S.ASA_SECONDS]:6.1f} s  abandoned {100 * r[S.ABANDON_RATE]:4.1f}%"
+        )
+    click.echo(f"wrote {out} ({len(sim.intervals):,} rows; {replications} replications, seed {seed}; "
+               "± is a 95% confidence half-width)")

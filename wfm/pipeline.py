@@ -48,11 +48,17 @@ def run_forecast(scenario: S.Scenario, progress: Progress | None = None) -> pd.D
     )
 
 
-def run_staffing(scenario: S.Scenario, forecast: pd.DataFrame) -> pd.DataFrame:
-    """Required agents per queue and interval (Erlang C; chat with concurrency)."""
-    from wfm.staffing import required_staff
+def run_staffing(scenario: S.Scenario, forecast: pd.DataFrame, *, quantile: float | None = None) -> pd.DataFrame:
+    """Required agents per queue and interval (Erlang C; chat with concurrency).
 
-    return required_staff(forecast, scenario.queues, scenario.shrinkage, scenario.horizon.interval_minutes)
+    ``quantile`` staffs to that quantile of the forecast volume (e.g. 0.8) instead of ``yhat``.
+    """
+    from wfm.staffing import required_staff, required_staff_quantile
+
+    iv = scenario.horizon.interval_minutes
+    if quantile is None:
+        return required_staff(forecast, scenario.queues, scenario.shrinkage, iv)
+    return required_staff_quantile(forecast, scenario.queues, scenario.shrinkage, iv, quantile)
 
 
 def run_roster(
