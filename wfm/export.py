@@ -80,6 +80,9 @@ class RunFolder:
         self.final = check_run_dir(final)
         self.final.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.final.name}.", suffix=".tmp", dir=self.final.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o777 & ~umask)  # mkdtemp makes it private; a run folder is shared like any other
 
     def path(self, name: str) -> Path:
         return self.tmp / name
