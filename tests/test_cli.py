@@ -320,3 +320,34 @@ def test_simulate_roster_and_requirements(small_run, runner, tmp_path):
                              "--out", str(tmp_path / "sim2.csv")])
     assert r.exit_code == 2
     assert r.output.strip() == "error: give exactly one of --requirements FILE or --roster FILE"
+
+
+def test_staff_and_roster_name_the_bad_row_of_a_stage_file(runner, tmp_path):
+    folder = write_scenario(tmp_path / "sc")
+    fc = tmp_path / "fc.csv"
+    fc.write_text(
+        "queue,ds,yhat,yhat_lower,yhat_upper,aht_seconds\n"
+        "phone_retail,2026-12-07T08:00:00+08:00,12.5,10,15,240\n"
+        "phone_retail,2026-12-07T08:30:00+08:00,-3,0,1,240\n"
+    )
+    r = runner.invoke(main, ["staff", "--forecast", str(fc), "--scenario", str(folder), "--out", str(tmp_path / "r")])
+    assert r.exit_code == 2
+    assert r.output.strip() == "error: fc.csv row 3: yhat -3 is negative"
+    assert not (tmp_path / "r").exists()
+
+    req = tmp_path / "req.csv"
+    req.write_text("queue,ds,agents_required\nchat,2026-12-07T08:00:00+08:00,2\n")
+    r = runner.invoke(main, ["roster", "--requirements", str(req), "--scenario", str(folder),
+                             "--out", str(tmp_path / "ros.csv")])
+    assert r.exit_code == 2
+    assert r.output.strip() == (
+        "error: req.csv: missing column(s) agents_required_gross (columns found: queue, ds, agents_required)"
+    )
+    req.write_text("queue,ds,agents_required_gross\nwechat,2026-12-07T08:00:00+08:00,2\n")
+    r = runner.invoke(main, ["roster", "--requirements", str(req), "--scenario", str(folder),
+                             "--out", str(tmp_path / "ros.csv")])
+    assert r.exit_code == 2
+    assert r.output.strip() == (
+        "error: req.csv row 2: queue 'wechat' is not a queue in scenario.toml (queues: chat, phone_retail)"
+    )
+    assert not (tmp_path / "ros.csv").exists()
