@@ -353,3 +353,61 @@ def test_three_queues_two_years_of_30_minute_history_is_fast():
     fc = forecast(hist, horizon, [_queue(n) for n in levels], country="CN")
     assert time.perf_counter() - t0 < 20
     assert len(fc) == 3 * 28 * 48
+
+
+# ---------------------------------------------------------------------------
+# Models chosen by the backtest, Israeli weekend, outages
+# ---------------------------------------------------------------------------
+def test_models_argument_replaces_the_point_forecast_only(history, fc):
+    chosen = forecast(history, HORIZON, QUEUES, seed=0, models={"phone_retail": "hist_avg_8w"})
+    card = chosen[schema.QUEUE] == "phone_card"
+    pd.testing.assert_frame_equal(chosen[card], fc[card])  # a queue not listed keeps top-down
+    retail, base = chosen[~card], fc[~card]
+    assert not np.allclose(retail[schema.YHAT], base[schema.YHAT])
+    np.testing.assert_array_equal(retail[schema.AHT_SECONDS], base[schema.AHT_SECONDS])
+    np.testing.assert_array_equal(retail[schema.YHAT] > 0, base[schema.YHAT] > 0)
+    assert (retail[schema.YHAT_LOWER] <= retail[schema.YHAT] + 1e-9).all()
+    assert (retail[schema.YHAT_UPPER] >= retail[schema.YHAT] - 1e-9).all()
+    truth = np.array([expected_daily(4000.0, d.date()) for d in daily_totals(chosen).index])
+    assert np.abs(daily_totals(chosen)["phone_retail"].to_numpy() / truth - 1).mean() < 0.05
+
+
+def test_unknown_model_raises(history):
+    with pytest.raises(InputError, match="unknown model.*phone_retail=magic"):
+        forecast(history, HORIZON, QUEUES, models={"phone_retail": "magic"})
+
+
+def test_israeli_weekend_gets_its_own_day_types():
+    from wfm.forecast import _SATURDAY, _SUNDAY, _WEEKDAY, _Calendar
+
+    il = _Calendar.build("IL", dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+    cn = _Calendar.build("CN", dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+    thu, fri, sat, sun = (dt.date(2026, 6, d) for d in (11, 12, 13, 14))
+    assert [il.day_type(d) for d in (thu, fri, sat, sun)] == [_WEEKDAY, _SATURDAY, _SUNDAY, _WEEKDAY]
+    assert [cn.day_type(d) for d in (thu, fri, sat, sun)] == [_WEEKDAY, _WEEKDAY, _SATURDAY, _SUNDAY]
+
+
+def test_outage_day_does_not_pull_the_weekday_down():
+    hist = make_history(HIST_START, 56, {"phone_retail": 4000.0}, seed=4)
+    wall = pd.DatetimeIndex(hist[schema.INTERVAL_START]).tz_localize(None).normalize()
+    outage = wall == pd.Timestamp(HIST_START + dt.timedelta(days=51))  # a Wednesday
+    hist.loc[outage, schema.OFFERED] = (hist.loc[outage, schema.OFFERED] // 100).clip(lower=1)
+    horizon = Horizon(HIST_START + dt.timedelta(days=56), HIST_START + dt.timedelta(days=69), 30, TZ)
+    totals = daily_totals(forecast(hist, horizon, QUEUES[:1]))["phone_retail"]
+    # Tuesdays, Wednesdays and Thursdays have the same truth; kept in, the outage would cut Wednesdays ~40%.
+    dow = totals.index.day_of_week
+    ratio = totals[dow == 2].mean() / totals[(dow == 1) | (dow == 3)].mean()
+    assert abs(ratio - 1) < 0.04
+
+
+def test_forecast_history_without_a_scenario(history, fc):
+    from wfm.forecast import forecast_history
+
+    out = forecast_history(history, HORIZON.start, HORIZON.end, timezone=TZ)
+    assert len(out) == 2 * 28 * 48 and set(out[schema.QUEUE]) == {"phone_retail", "phone_card"}
+    hour = pd.DatetimeIndex(out[schema.DS]).hour
+    assert (out.loc[(hour < 8) | (hour >= 22), schema.YHAT] == 0).all()  # never any volume there
+    totals, expected = daily_totals(out), daily_totals(fc)
+    np.testing.assert_allclose(totals.to_numpy(), expected.to_numpy(), rtol=0.02, atol=1.0)
+    with pytest.raises(InputError, match="is before start"):
+        forecast_history(history, HORIZON.end, HORIZON.start, timezone=TZ)

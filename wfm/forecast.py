@@ -51,6 +51,22 @@ The method is top-down (it measured best on real bank data for the effort):
    mean, each with a prior weight of 20 calls.  Where a level has no data the
    value is exactly its fallback.
 
+Other models (``MODELS``; ``wfm.backtest`` scores them by rolling origin and
+records the best per queue, which ``forecast(models=...)`` then uses):
+``seasonal_naive`` (last ordinary same weekday), ``hist_avg_4w`` /
+``hist_avg_8w`` (mean of the same weekday and slot over the last 4 / 8 weeks,
+holidays and outage days left out), ``weekday_level`` (the 8-week weekday
+mean daily total) and ``recent_level`` (an 8-week weekday index × the level of
+the last 3 weeks) spread by a profile that averages the day-type profile above
+with the date's own weekday profile, ``ensemble`` (the mean of top-down's and
+``recent_level``'s daily totals, same profile) and ``prophet_day_type``
+(prophet on the interval series with one conditional daily seasonality per day
+type; slow, so left out of the backtest by default).  Holidays and closed days
+keep the top-down forecast in every model but the baselines.  An *outage* (a
+day outside holidays with under 20% of its weekday's median volume) is left out
+of every fit.  The weekend comes from the ``holidays`` calendar: in Israel
+Friday is the "Saturday" day type and Saturday the "Sunday" one.
+
 Everything is keyed on local wall-clock (date, minute of day), never on row
 position, so 23 h and 25 h days at DST changes work: a repeated local hour gets
 the profile share of its label and the day is renormalised.  Different history
@@ -74,7 +90,7 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
@@ -101,6 +117,20 @@ from wfm.schema import (
 logger = logging.getLogger(__name__)
 
 MIN_HISTORY_DAYS = 14
+#: Point-forecast models, each a unit in "Alternative models" below; the backtest compares them.
+MODELS = (
+    "top_down",
+    "seasonal_naive",
+    "hist_avg_4w",
+    "hist_avg_8w",
+    "weekday_level",
+    "recent_level",
+    "ensemble",
+    "prophet_day_type",
+)
+#: What ``wfm.backtest`` compares unless told otherwise: all but the slow interval-level prophet.
+BACKTEST_MODELS = tuple(m for m in MODELS if m != "prophet_day_type")
+DEFAULT_MODEL = "top_down"
 UNCERTAINTY_SAMPLES = 300
 INTERVAL_MINUTES_INFERABLE = (60, 30, 15, 5)
 
@@ -112,6 +142,10 @@ _HOLIDAY_PROFILE_DAYS = 12
 _MIN_PROFILE_DAYS = 2
 _PARTIAL_DAY_MARGIN_MINUTES = 60
 _MAX_DISPERSION = 100.0
+_OUTAGE_SHARE = 0.2
+_INDEX_WEEKS = 8
+_LEVEL_WEEKS = 3
+_PROPHET_DAILY_ORDER = 10
 
 # Day types of the intraday profile.
 _WEEKDAY, _SATURDAY, _SUNDAY, _HOLIDAY = 0, 1, 2, 3
@@ -138,6 +172,7 @@ def forecast(
     profile_weeks: int = 8,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    models: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Forecast offered contacts and AHT for every queue and interval of ``horizon``.
 
@@ -154,6 +189,10 @@ def forecast(
     ``seed`` seeds numpy (prophet's uncertainty sampling) and cmdstan, so the
     same inputs give the same output.  ``progress`` receives one message per
     queue, e.g. ``"forecast phone_retail: fitted 730 days in 0.4 s"``.
+    ``models`` maps a queue name to one of ``MODELS`` (what ``wfm.backtest``
+    selected); a queue not in it uses ``DEFAULT_MODEL`` (top-down).  Another
+    model replaces ``yhat`` only: the band is scaled by the same ratio, and
+    AHT, opening hours and closed days stay the top-down ones.
 
     Returns one row per queue and interval with the columns
     ``schema.FORECAST_COLUMNS``: ``ds`` (timezone-aware interval start),
@@ -168,6 +207,10 @@ def forecast(
         raise InputError(f"forecast: interval_width must be between 0 and 1, got {interval_width}")
     if profile_weeks < 1:
         raise InputError(f"forecast: profile_weeks must be at least 1, got {profile_weeks}")
+    models = dict(models or {})
+    unknown = sorted(f"{q}={m}" for q, m in models.items() if m not in MODELS)
+    if unknown:
+        raise InputError(f"forecast: unknown model(s) {', '.join(unknown)}; known: {', '.join(MODELS)}")
     frame = _prepare_history(history, horizon.timezone)
     if interval_minutes is None:
         interval_minutes = infer_interval_minutes(history)
@@ -207,12 +250,51 @@ def forecast(
         t0 = time.perf_counter()
         s = series[q.name]
         part, n_fit = _forecast_queue(s, q, horizon, calendar, interval_width, z, profile_weeks, seed)
+        model = models.get(q.name, DEFAULT_MODEL)
+        if model != DEFAULT_MODEL:
+            part = _replace_point_forecast(part, s, q, horizon, calendar, model, seed, profile_weeks)
         parts.append(part)
-        message = f"forecast {q.name}: fitted {n_fit} days in {time.perf_counter() - t0:.1f} s"
+        message = f"forecast {q.name}: fitted {n_fit} days in {time.perf_counter() - t0:.1f} s ({model})"
         logger.info(message)
         if progress is not None:
             progress(message)
     return pd.concat(parts, ignore_index=True)[list(FORECAST_COLUMNS)]
+
+
+def forecast_history(
+    history: pd.DataFrame,
+    start: dt.date,
+    end: dt.date,
+    *,
+    timezone: str,
+    interval_minutes: int | None = None,
+    country: str | None = None,
+    models: Mapping[str, str] | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """:func:`forecast` of every queue in ``history`` from ``start`` to ``end`` (inclusive local dates).
+
+    For a history without a scenario: each queue's opening hours are taken as
+    the span from the first to the end of the last interval of the day that
+    ever had volume, and the horizon uses the history's interval length unless
+    ``interval_minutes`` is given.
+    """
+    if end < start:
+        raise InputError(f"forecast: end {end} is before start {start}")
+    frame = _prepare_history(history, timezone)
+    minutes = interval_minutes or infer_interval_minutes(history)
+    history_minutes = infer_interval_minutes(history)
+    queues = []
+    for name, rows in frame[frame[OFFERED] > 0].groupby(QUEUE, sort=True):
+        first = int(rows["minute"].min()) // history_minutes * history_minutes
+        last = min(int(rows["minute"].max()) // history_minutes * history_minutes + history_minutes, 1440)
+        opens = dt.time(first // 60, first % 60)
+        closes = dt.time(0) if last == 1440 else dt.time(last // 60, last % 60)
+        queues.append(Queue(str(name), "voice", 0.8, 20.0, 1.0, opens, closes))
+    if not queues:
+        raise InputError("history: no queue has any volume")
+    horizon = Horizon(start, end, minutes, timezone)
+    return forecast(history, horizon, queues, country=country, seed=seed, models=models)
 
 
 def infer_interval_minutes(history: pd.DataFrame) -> int:
@@ -485,9 +567,11 @@ class _Calendar:
     def day_type(self, day: dt.date) -> int:
         if day in self.block_of:
             return _HOLIDAY
-        if day in self.makeup_workdays:
+        if day in self.makeup_workdays or day.weekday() not in self.weekend:
             return _WEEKDAY
-        return {5: _SATURDAY, 6: _SUNDAY}.get(day.weekday(), _WEEKDAY)
+        # The first weekend day is the "Saturday" type and the last the "Sunday" type, so an
+        # Israeli Friday (short day) and Saturday (quiet) get their own profiles.
+        return _SUNDAY if day.weekday() == max(self.weekend) else _SATURDAY
 
     def day_types(self, days: np.ndarray) -> np.ndarray:
         return np.array([self.day_type(d) for d in days.astype(dt.date)], dtype=np.int64)
@@ -563,7 +647,9 @@ def _forecast_queue(
     # Daily totals → prophet.  Zero days that are not holidays are outages or
     # closures; in log space they would swamp the fit.  Zero holidays stay in:
     # they teach the holiday effect (unless their weekday is closed anyway).
-    fit = (totals > 0) | ((day_types == _HOLIDAY) & ~np.isin(weekdays, list(closed_weekdays)))
+    # Outages (a working day with a sliver of its usual volume) would drag the weekday down: out too.
+    outage = _outage_days(series, calendar)
+    fit = ((totals > 0) & ~outage) | ((day_types == _HOLIDAY) & ~np.isin(weekdays, list(closed_weekdays)))
     if fit.sum() < MIN_HISTORY_DAYS:
         raise InputError(
             f"history: queue '{queue.name}' has {int(fit.sum())} days with volume; "
@@ -628,6 +714,22 @@ def _forecast_queue(
         }
     )
     return out, int(fit.sum())
+
+
+def _outage_days(series: _QueueSeries, calendar: _Calendar) -> np.ndarray:
+    """Days outside holiday blocks with volume below ``_OUTAGE_SHARE`` of their weekday's median day.
+
+    Such a day is an outage or a broken export, not demand.
+    """
+    totals = series.volume.sum(axis=1)
+    weekdays = _weekday(series.days)
+    holiday = np.array([d in calendar.block_of for d in series.days.astype(dt.date)], dtype=bool)
+    outage = np.zeros(len(totals), dtype=bool)
+    for w in range(7):
+        peers = (weekdays == w) & ~holiday & (totals > 0)
+        if peers.sum() >= 3:
+            outage |= peers & (totals < _OUTAGE_SHARE * np.median(totals[peers]))
+    return outage
 
 
 def _closed_weekdays(series: _QueueSeries, calendar: _Calendar, profile_weeks: int) -> set[int]:
@@ -880,3 +982,290 @@ def _actuals_on_grid(hist: pd.DataFrame, timezone: str | None, weeks: int) -> pd
     present = set(values.index.normalize())
     on_grid[~on_grid.index.normalize().isin(list(present))] = math.nan
     return on_grid
+
+
+# ---------------------------------------------------------------------------
+# Alternative models.  Each unit maps one queue's history to a point forecast
+# of contacts per history slot for consecutive dates after it, as a
+# (days × slots) matrix on the local wall clock, keyed on the calendar date
+# and weekday, never on row position.  ``wfm.backtest`` compares them.
+# ---------------------------------------------------------------------------
+@dataclass
+class _ModelInput:
+    series: _QueueSeries
+    queue: Queue
+    days: np.ndarray  # datetime64[D], consecutive, after the history
+    calendar: _Calendar
+    seed: int
+    profile_weeks: int
+    cache: dict[str, np.ndarray]
+
+    def get(self, name: str) -> np.ndarray:
+        """The prediction of model ``name``, computed once (ensembles share their members' fits)."""
+        if name not in self.cache:
+            self.cache[name] = _MODEL_UNITS[name](self)
+        return self.cache[name]
+
+
+def _predict_models(
+    series: _QueueSeries,
+    queue: Queue,
+    days: np.ndarray,
+    calendar: _Calendar,
+    names: Sequence[str],
+    *,
+    seed: int = 0,
+    profile_weeks: int = 8,
+) -> dict[str, np.ndarray]:
+    """Point forecasts of the models ``names`` for ``days``: contacts per history slot, (len(days), slots)."""
+    inp = _ModelInput(series, queue, days, calendar, seed, profile_weeks, {})
+    return {name: inp.get(name) for name in names}
+
+
+def _top_down(inp: _ModelInput) -> np.ndarray:
+    """The top-down forecast of this module (prophet daily totals × day-type profile)."""
+    h = inp.series.interval_minutes
+    first, last = inp.days[0].astype(dt.date), inp.days[-1].astype(dt.date)
+    # The series is already on the local wall clock: a zone without DST keeps it as it is.
+    horizon = Horizon(first, last, h, "UTC")
+    part, _ = _forecast_queue(
+        inp.series, inp.queue, horizon, inp.calendar, 0.8, 1.28, inp.profile_weeks, inp.seed
+    )
+    return part[YHAT].to_numpy().reshape(len(inp.days), _MINUTES_PER_DAY // h)
+
+
+def _ordinary_days(inp: _ModelInput) -> np.ndarray:
+    """History days that teach a weekday's pattern: with volume and outside holiday blocks."""
+    s = inp.series
+    not_holiday = np.array([d not in inp.calendar.block_of for d in s.days.astype(dt.date)], dtype=bool)
+    return (s.volume.sum(axis=1) > 0) & not_holiday & ~_outage_days(s, inp.calendar)
+
+
+def _seasonal_naive(inp: _ModelInput) -> np.ndarray:
+    """Each date gets the last ordinary same weekday of the history (zero for a weekday never open)."""
+    s = inp.series
+    ordinary = _ordinary_days(inp)
+    weekdays = _weekday(s.days)
+    out = np.zeros((len(inp.days), s.volume.shape[1]))
+    for i, w in enumerate(_weekday(inp.days)):
+        rows = np.flatnonzero(ordinary & (weekdays == w))
+        if len(rows):
+            out[i] = s.volume[rows[-1]]
+    return out
+
+
+def _historical_average(inp: _ModelInput, weeks: int) -> np.ndarray:
+    """Mean of the same weekday and slot over the last ``weeks`` weeks (ordinary days only).
+
+    Holidays and days without volume (outages, missing exports) are left out; a
+    weekday with no ordinary day in the window takes its last ``weeks``
+    ordinary occurrences, and one never open gets zero.
+    """
+    s = inp.series
+    ordinary = _ordinary_days(inp)
+    weekdays = _weekday(s.days)
+    window = s.days > s.days[-1] - np.timedelta64(7 * weeks, "D")
+    out = np.zeros((len(inp.days), s.volume.shape[1]))
+    for w in range(7):
+        rows = np.flatnonzero(ordinary & window & (weekdays == w))
+        if not len(rows):
+            rows = np.flatnonzero(ordinary & (weekdays == w))[-weeks:]
+        if len(rows):
+            out[_weekday(inp.days) == w] = s.volume[rows].mean(axis=0)
+    return out
+
+
+def _weekday_index(inp: _ModelInput) -> np.ndarray:
+    """Daily totals of each calendar weekday relative to the mean day, over the last 8 weeks (ordinary days)."""
+    s = inp.series
+    totals = s.volume.sum(axis=1)
+    ordinary = _ordinary_days(inp)
+    weekdays = _weekday(s.days)
+    window = s.days > s.days[-1] - np.timedelta64(7 * _INDEX_WEEKS, "D")
+    index = np.zeros(7)
+    for w in range(7):
+        rows = ordinary & (weekdays == w)
+        rows = rows & window if (rows & window).any() else rows
+        index[w] = totals[rows].mean() if rows.any() else 0.0
+    open_days = index > 0
+    return index / index[open_days].mean() if open_days.any() else index
+
+
+def _recent_level_daily(inp: _ModelInput) -> np.ndarray:
+    """Daily totals: the 8-week weekday index × the mean deseasonalised day of the last 3 weeks.
+
+    The index uses many weeks (stable); the level only recent ones, so it
+    follows a drift that an 8-week average lags behind.
+    """
+    s = inp.series
+    index = _weekday_index(inp)
+    weekdays = _weekday(s.days)
+    recent = s.days > s.days[-1] - np.timedelta64(7 * _LEVEL_WEEKS, "D")
+    rows = _ordinary_days(inp) & (index[weekdays] > 0)
+    rows = rows & recent if (rows & recent).any() else rows
+    level = float(np.mean(s.volume[rows].sum(axis=1) / index[weekdays[rows]])) if rows.any() else 0.0
+    return level * index[_weekday(inp.days)]
+
+
+def _profile(inp: _ModelInput) -> np.ndarray:
+    """Intraday shares per date: half the top-down day-type profile, half the date's weekday profile.
+
+    The weekday profile is the 8-week average of that weekday, smoothed 1-4-1;
+    the day-type one pools weekdays (less noise), so the mean trades bias for
+    variance.  A date the weekday profile cannot cover takes the day-type one.
+    """
+    top = _shares(inp.get("top_down"))
+    own = _shares(_smooth_rows(inp.get("hist_avg_8w")))
+    has_own = own.sum(axis=1, keepdims=True) > 0
+    return np.where(has_own, 0.5 * (top + own), top)
+
+
+def _level_times_profile(inp: _ModelInput, daily: np.ndarray) -> np.ndarray:
+    """``daily`` totals spread by ``_profile``; holidays and top-down's closed days keep top-down."""
+    top = inp.get("top_down")
+    holiday = np.array([d in inp.calendar.block_of for d in inp.days.astype(dt.date)], dtype=bool)
+    use = ~holiday & (daily > 0) & (top.sum(axis=1) > 0)
+    return np.where(use[:, None], daily[:, None] * _profile(inp), top)
+
+
+def _shares(matrix: np.ndarray) -> np.ndarray:
+    totals = matrix.sum(axis=1, keepdims=True)
+    return matrix / np.where(totals > 0, totals, 1.0)
+
+
+def _smooth_rows(matrix: np.ndarray) -> np.ndarray:
+    """1-4-1 smoothing of each row over its non-zero slots only (no share leaks into closed slots)."""
+    open_slots = matrix > 0
+    kernel = _SMOOTHING_KERNEL
+    num = np.array([np.convolve(r, kernel, mode="same") for r in matrix])
+    den = np.array([np.convolve(r.astype(float), kernel, mode="same") for r in open_slots])
+    return np.where(open_slots, num / np.maximum(den, 1e-12), 0.0)
+
+
+def _ensemble(inp: _ModelInput) -> np.ndarray:
+    """Equal-weight mean of ``top_down`` and ``recent_level`` daily totals, spread by ``_profile``."""
+    daily = 0.5 * (inp.get("top_down").sum(axis=1) + _recent_level_daily(inp))
+    return _level_times_profile(inp, daily)
+
+
+def _prophet_day_type(inp: _ModelInput) -> np.ndarray:
+    """Prophet on the interval series with one intraday shape per day type (conditional seasonalities).
+
+    Multiplicative: trend × weekly × (daily shape of the date's day type) ×
+    holidays, fitted on the open slots of present days only (closed hours and
+    missing days are absent rows, not zeros).  Slow on long fine-grained
+    histories, so the backtest leaves it out unless asked.
+    """
+    s = inp.series
+    h = s.interval_minutes
+    open_slots = np.array(
+        [
+            inp.queue.open_minute < (k + 1) * h and k * h < inp.queue.close_minute
+            for k in range(s.volume.shape[1])
+        ]
+    )
+    keep = (s.volume.sum(axis=1) > 0) & ~_outage_days(s, inp.calendar)
+    days = s.days[keep]
+    slot_minutes = np.flatnonzero(open_slots) * h
+
+    def frame(day_values: np.ndarray) -> pd.DataFrame:
+        ds = (
+            day_values[:, None].astype("datetime64[m]") + slot_minutes[None, :].astype("timedelta64[m]")
+        ).ravel()
+        types = np.repeat(inp.calendar.day_types(day_values), len(slot_minutes))
+        out = pd.DataFrame({"ds": pd.DatetimeIndex(ds)})
+        for t in range(4):
+            out[f"type_{t}"] = types == t
+        return out
+
+    train = frame(days)
+    train["y"] = s.volume[keep][:, open_slots].ravel()
+    Prophet = _import_prophet()
+    # A flat trend: on the interval series prophet's changepoints chase the last weeks' noise
+    # (+15% bias on fpp2 calls with a linear trend, measured).
+    model = Prophet(
+        growth="flat",
+        yearly_seasonality=False,
+        weekly_seasonality=3,
+        daily_seasonality=False,
+        holidays=inp.calendar.prophet_holidays(),
+        seasonality_mode="multiplicative",
+        uncertainty_samples=0,
+    )
+    present_types = [t for t in range(4) if train[f"type_{t}"].any()]
+    for t in present_types:
+        model.add_seasonality(
+            f"day_{t}", period=1, fourier_order=_PROPHET_DAILY_ORDER, condition_name=f"type_{t}"
+        )
+    future = frame(inp.days)
+    missing = [t for t in range(4) if t not in present_types]
+    if missing:
+        # A day type never seen (a holiday) takes the shape of the nearest seen one.
+        fallback = {t: next(f for f in _PROFILE_FALLBACK[t] if f in present_types) for t in missing}
+        for t, f in fallback.items():
+            future[f"type_{f}"] |= future[f"type_{t}"]
+            future[f"type_{t}"] = False
+    state = np.random.get_state()
+    np.random.seed(inp.seed)
+    try:
+        model.fit(train, seed=inp.seed)
+        yhat = model.predict(future)["yhat"].to_numpy()
+    finally:
+        np.random.set_state(state)
+    out = np.zeros((len(inp.days), s.volume.shape[1]))
+    out[:, open_slots] = np.clip(yhat, 0.0, None).reshape(len(inp.days), -1)
+    # Closed weekdays and holidays follow top-down's decision.
+    closed = inp.get("top_down").sum(axis=1) == 0
+    out[closed] = 0.0
+    return out
+
+
+_MODEL_UNITS: dict[str, Callable[[_ModelInput], np.ndarray]] = {
+    "top_down": _top_down,
+    "seasonal_naive": _seasonal_naive,
+    "hist_avg_4w": lambda inp: _historical_average(inp, 4),
+    "hist_avg_8w": lambda inp: _historical_average(inp, 8),
+    "weekday_level": lambda inp: _level_times_profile(inp, inp.get("hist_avg_8w").sum(axis=1)),
+    "recent_level": lambda inp: _level_times_profile(inp, _recent_level_daily(inp)),
+    "ensemble": _ensemble,
+    "prophet_day_type": _prophet_day_type,
+}
+
+
+def _replace_point_forecast(
+    part: pd.DataFrame,
+    series: _QueueSeries,
+    queue: Queue,
+    horizon: Horizon,
+    calendar: _Calendar,
+    model: str,
+    seed: int,
+    profile_weeks: int,
+) -> pd.DataFrame:
+    """``part`` (a top-down forecast) with ``yhat`` from ``model`` and its band scaled alike."""
+    series = series.without_partial_ends(queue.name)
+    h = series.interval_minutes
+    days = np.arange(np.datetime64(horizon.start, "D"), np.datetime64(horizon.end, "D") + 1)
+    inp = _ModelInput(series, queue, days, calendar, seed, profile_weeks, {})
+    slots = _MINUTES_PER_DAY // h
+    if horizon.interval_minutes == h and len(part) == len(days) * slots:
+        # Same grid and no DST change: reuse the top-down fit instead of fitting prophet again.
+        inp.cache["top_down"] = part[YHAT].to_numpy().reshape(len(days), slots)
+    matrix = inp.get(model)
+    cum = np.concatenate(
+        [np.zeros((len(days), 1)), np.cumsum(np.repeat(matrix / h, h, axis=1), axis=1)], axis=1
+    )
+    wall = pd.DatetimeIndex(part[DS]).tz_localize(None).values
+    day = wall.astype("datetime64[D]")
+    minute = ((wall - day) // np.timedelta64(1, "m")).astype(np.int64)
+    end_minute = np.minimum(minute + horizon.interval_minutes, _MINUTES_PER_DAY)
+    day_index = (day - days[0]).astype(np.int64)
+    old = part[YHAT].to_numpy()
+    # Top-down's zeros are decisions (closed hours, closed weekdays and holidays): keep them.
+    new = np.where(old > 0, np.maximum(cum[day_index, end_minute] - cum[day_index, minute], 0.0), 0.0)
+    ratio = np.where(old > 0, new / np.where(old > 0, old, 1.0), 0.0)
+    out = part.copy()
+    out[YHAT] = new
+    out[YHAT_LOWER] = part[YHAT_LOWER].to_numpy() * ratio
+    out[YHAT_UPPER] = part[YHAT_UPPER].to_numpy() * ratio
+    return out
