@@ -351,3 +351,24 @@ def test_staff_and_roster_name_the_bad_row_of_a_stage_file(runner, tmp_path):
         "error: req.csv row 2: queue 'wechat' is not a queue in scenario.toml (queues: chat, phone_retail)"
     )
     assert not (tmp_path / "ros.csv").exists()
+
+
+def test_backtest_records_choice_that_forecast_and_run_use(runner, tmp_path):
+    import json
+
+    folder = tmp_path / "small"
+    shutil.copytree(FIXTURE, folder)
+    r = runner.invoke(main, ["backtest", str(folder), "--origins", "2"])
+    assert r.exit_code == 0, r.output
+    assert r.output.count("<- selected") == 3
+    doc = json.loads((folder / "forecast_models.json").read_text())
+    assert set(doc["queues"]) == {"phone_retail", "phone_card", "chat"}
+    r = runner.invoke(main, ["forecast", str(folder), "--out", str(tmp_path / "fc.csv")])
+    assert r.exit_code == 0, r.output
+    from wfm.io import load_scenario
+
+    assert "forecast_models.json" in load_scenario(folder).input_hashes
+    (folder / "forecast_models.json").write_text('{"queues": {"chat": {"model": "crystal_ball"}}}')
+    r = runner.invoke(main, ["forecast", str(folder), "--out", str(tmp_path / "fc2.csv")])
+    assert r.exit_code == 2
+    assert "forecast_models.json: unknown model chat: 'crystal_ball'" in r.output

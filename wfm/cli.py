@@ -219,8 +219,11 @@ def run(directory: Path, out: Path | None, time_limit, workers, seed, no_plots: 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Forecast CSV to write.")
-def forecast(directory: Path, out: Path) -> None:
+@click.option("--models", "models_file", type=click.Path(path_type=Path), default=None,
+              help="Model selection written by 'wfm backtest' (default: DIRECTORY/forecast_models.json if present).")
+def forecast(directory: Path, out: Path, models_file: Path | None) -> None:
     """Forecast volume and handle time per queue and interval for the scenario's horizon."""
+    from wfm.backtest import read_selection
     from wfm.io import load_scenario, write_csv
     from wfm.pipeline import run_forecast
 
@@ -228,9 +231,38 @@ def forecast(directory: Path, out: Path) -> None:
     with _Guard():
         _refuse_existing_file(out)
         scenario = load_scenario(directory)
-        fc = run_forecast(scenario, progress)
+        models = read_selection(models_file) if models_file is not None else None
+        fc = run_forecast(scenario, progress, models=models)
         write_csv(out, fc)
     click.echo(f"wrote {out} ({len(fc):,} rows, {fc[S.YHAT].sum():,.0f} contacts forecast)")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--origins", type=click.IntRange(1, 52), default=4, show_default=True,
+              help="Rolling origins (test windows one planning period long, a week apart).")
+@click.option("--step-days", type=click.IntRange(1, 366), default=7, show_default=True,
+              help="Days between consecutive origins.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Where to record the selected models (default: DIRECTORY/forecast_models.json).")
+def backtest(directory: Path, origins: int, step_days: int, out: Path | None) -> None:
+    """Rolling-origin backtest of every forecast model per queue; records the best per queue."""
+    from wfm.backtest import backtest_scenario, write_selection
+    from wfm.io import load_scenario
+    from wfm.pipeline import MODELS_FILE
+
+    progress = _Progress()
+    with _Guard():
+        scenario = load_scenario(directory)
+        result = backtest_scenario(scenario, origins=origins, step_days=step_days,
+                                   progress=lambda msg: progress("backtest", msg))
+        path = write_selection(result, out or Path(directory) / MODELS_FILE)
+    click.echo(f"{'queue':<14} {'model':<16} {'WAPE':>7} {'daily':>7} {'MASE':>6} {'bias':>7}")
+    for _, r in result.summary.iterrows():
+        mark = "  <- selected" if result.selection[r[S.QUEUE]] == r["model"] else ""
+        click.echo(f"{r[S.QUEUE]:<14} {r['model']:<16} {r['wape']:>7.2%} {r['daily_wape']:>7.2%} "
+                   f"{r['mase']:>6.3f} {r['bias']:>+7.2%}{mark}")
+    click.echo(f"wrote {path} (mean over {len(result.origins)} origins, horizon {result.horizon_days} days)")
 
 
 @main.command()

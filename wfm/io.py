@@ -23,8 +23,9 @@ SCENARIO_FILE = "scenario.toml"
 HISTORY_FILE = "history.csv"
 AGENTS_FILE = "agents.csv"
 TIME_OFF_FILE = "time_off.csv"
-SCENARIO_FILES = (SCENARIO_FILE, HISTORY_FILE, AGENTS_FILE, TIME_OFF_FILE)
-OPTIONAL_FILES = (TIME_OFF_FILE,)
+MODELS_FILE = "forecast_models.json"  # written by `wfm backtest`; hashed so a run records the choice it used
+SCENARIO_FILES = (SCENARIO_FILE, HISTORY_FILE, AGENTS_FILE, TIME_OFF_FILE, MODELS_FILE)
+OPTIONAL_FILES = (TIME_OFF_FILE, MODELS_FILE)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from wfm import schema as S
+from wfm.io import MODELS_FILE  # the per-queue model choice recorded by `wfm backtest`
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,33 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def run_forecast(scenario: S.Scenario, progress: Progress | None = None) -> pd.DataFrame:
-    """Forecast volume and handle time for every queue and interval of the horizon."""
+
+
+
+def recorded_models(scenario: S.Scenario) -> dict[str, str] | None:
+    """The per-queue forecast models recorded in the scenario folder by ``wfm backtest``, if any."""
+    from pathlib import Path
+
+    from wfm.backtest import read_selection
+
+    if scenario.source_dir is None:
+        return None
+    path = Path(scenario.source_dir) / MODELS_FILE
+    return read_selection(path) if path.exists() else None
+
+
+def run_forecast(
+    scenario: S.Scenario, progress: Progress | None = None, *, models: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Forecast volume and handle time for every queue and interval of the horizon.
+
+    ``models`` maps queue to forecast model; by default the choice recorded by
+    ``wfm backtest`` in the scenario folder is used, else top-down for every queue.
+    """
     from wfm.forecast import forecast
+
+    if models is None:
+        models = recorded_models(scenario)
 
     # the history's own interval length is inferred; finer or coarser history is spread onto the plan's grid
     return forecast(
@@ -43,6 +68,7 @@ def run_forecast(scenario: S.Scenario, progress: Progress | None = None) -> pd.D
         scenario.horizon,
         scenario.queues,
         country=scenario.country,
+        models=models,
         seed=scenario.solver.seed,
         progress=(lambda msg: progress("forecast", msg)) if progress else None,
     )
