@@ -33,6 +33,11 @@ DEFAULT_SHIFTS = (
 )
 
 
+DEFAULT_RULES = Rules()
+DEFAULT_WEIGHTS = Weights()
+DEFAULT_SOLVER = SolverSettings(time_limit_seconds=10.0, workers=2, seed=0)
+
+
 def make_agent(
     eid: str,
     skills: Sequence[str] = ("retail",),
@@ -58,9 +63,9 @@ def make_scenario(
     days: int = 7,
     interval_minutes: int = 30,
     time_off: Sequence[TimeOff] = (),
-    rules: Rules = Rules(),
-    weights: Weights = Weights(),
-    solver: SolverSettings = SolverSettings(time_limit_seconds=10.0, workers=2, seed=0),
+    rules: Rules = DEFAULT_RULES,
+    weights: Weights = DEFAULT_WEIGHTS,
+    solver: SolverSettings = DEFAULT_SOLVER,
     tz: str = TZ,
 ) -> Scenario:
     if agents is None:

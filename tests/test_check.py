@@ -7,13 +7,12 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from conftest import MONDAY, TZ, make_agent, make_requirements, make_scenario
 
 from wfm import schema as S
 from wfm.check import check_roster, penalty_ledger, recompute_penalties
 from wfm.roster import shift_segments, wall_clock
 from wfm.schema import Rules, ShiftTemplate, TimeOff
-
-from conftest import MONDAY, TZ, make_agent, make_requirements, make_scenario
 
 AGENTS = (make_agent("E001", ("retail",), name="王芳"), make_agent("E002", ("retail", "card"), name="李娜"))
 
@@ -38,7 +37,9 @@ def shift_rows(sc, eid, d, code, queue="retail"):
 
 
 def day_row(eid, d, kind, minutes=0):
-    return [(eid, d, kind, wall_clock(d, 0, TZ), wall_clock(d, 1440, TZ), minutes, kind == "LEAVE", None, kind)]
+    return [
+        (eid, d, kind, wall_clock(d, 0, TZ), wall_clock(d, 1440, TZ), minutes, kind == "LEAVE", None, kind)
+    ]
 
 
 def frame(rows):
@@ -169,7 +170,9 @@ def test_no_work_on_leave_and_leave_only_when_approved():
     worked = rows + shift_rows(sc, "E002", day(4), "E07", "card")
     report = check_roster(sc, frame(worked))
     assert "leave" in report.rules_broken()
-    assert "E002 李娜: works E07 on 2026-12-11, a day of approved leave" in [v.message for v in report.violations]
+    assert "E002 李娜: works E07 on 2026-12-11, a day of approved leave" in [
+        v.message for v in report.violations
+    ]
     assert broken(sc, rows + day_row("E002", day(4), "OFF")) == {"leave"}
 
     rows = base_rows(sc)
@@ -183,7 +186,10 @@ def test_skills():
     replace(rows, find(rows, "E001", day(0), "SHIFT"), queue="card")
     report = check_roster(sc, frame(rows))
     assert report.rules_broken() == {"skills"}
-    assert report.violations[0].message == "E001 王芳: serves queue 'card' on 2026-12-07 but is skilled for retail"
+    assert (
+        report.violations[0].message
+        == "E001 王芳: serves queue 'card' on 2026-12-07 but is skilled for retail"
+    )
 
 
 def test_start_date():
@@ -301,3 +307,11 @@ def test_violation_carries_rule_employee_and_dates(rule):
     v = by_rule[rule]
     assert v.employee_id == "E001"
     assert v.dates == ((day(0), day(1)) if rule == "rest" else (day(3),))
+
+
+def test_the_checker_does_not_load_the_solver():
+    import subprocess
+    import sys
+
+    code = "import sys, wfm.check; assert not any(m.startswith('ortools') for m in sys.modules)"
+    subprocess.run([sys.executable, "-c", code], check=True)

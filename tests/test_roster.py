@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from conftest import MONDAY, TZ, make_agent, make_requirements, make_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
@@ -13,11 +14,12 @@ from ortools.sat.python import cp_model
 from wfm import schema as S
 from wfm.check import check_roster, recompute_penalties
 from wfm.roster import build_model, lunch_window, on_phone_minutes, shift_segments, solve_roster
+from wfm.roster.bound import pooled_lower_bound
+from wfm.roster.output import roster_frames
 from wfm.roster.penalties import SCALE
 from wfm.roster.rules import rest, skills
+from wfm.roster.warmstart import starting_roster
 from wfm.schema import InfeasibleRosterError, Rules, ShiftTemplate, SolverSettings, TimeOff
-
-from conftest import MONDAY, TZ, make_agent, make_requirements, make_scenario
 
 
 def day(i: int) -> dt.date:
@@ -123,7 +125,9 @@ def test_rest_after_a_night_shift_crossing_midnight():
 def test_night_shift_tail_beyond_the_horizon_is_ignored():
     night = ShiftTemplate("N20", dt.time(20), 480, 60)
     # a one-day horizon prorates the contract to a seventh: 3360 / 7 = 480 paid minutes
-    sc = make_scenario(shifts=(night,), agents=[make_agent("E001", contract=3360)], queues=("retail",), days=1)
+    sc = make_scenario(
+        shifts=(night,), agents=[make_agent("E001", contract=3360)], queues=("retail",), days=1
+    )
     req = make_requirements(sc, lambda q, ds: 1 if ds.hour >= 20 else 0)
     sol = solve(sc, req)
     assert grid(sol)["E001", day(0)] == "N20"
@@ -202,7 +206,9 @@ def test_start_date_new_hire_is_not_rostered_before_starting():
     g = grid(sol)
     assert all(g["E009", day(d)] == "OFF" for d in range(3))
     assert any(g["E009", day(d)] != "OFF" for d in range(3, 7))
-    target = check_roster(sc, sol.activities).agent_totals.set_index(S.EMPLOYEE_ID).at["E009", "target_minutes"]
+    target = (
+        check_roster(sc, sol.activities).agent_totals.set_index(S.EMPLOYEE_ID).at["E009", "target_minutes"]
+    )
     assert target == 2400 * 4 // 7
 
 
@@ -281,14 +287,23 @@ def test_coverage_shortfall_is_convex_in_the_gap():
     assert short["cost"].tolist() == [100 * (1 + 1.5 + 2)] * 2
 
 
-def test_same_seed_same_roster_in_deterministic_mode():
+def _same_roster_twice(workers: int, limit: float) -> None:
     sc = make_scenario(days=14, time_off=[TimeOff("E002", day(3), "leave")])
     req = make_requirements(sc, lambda q, ds: (2 if q == "retail" else 1) + (ds.hour in (10, 11, 15)))
-    kw = {"time_limit_seconds": 3, "workers": 2, "seed": 7, "deterministic": True}
+    kw = {"time_limit_seconds": limit, "workers": workers, "seed": 7, "deterministic": True}
     first, second = solve_roster(sc, req, **kw), solve_roster(sc, req, **kw)
     pd.testing.assert_frame_equal(first.activities, second.activities)
     pd.testing.assert_frame_equal(first.penalties, second.penalties)
     assert first.info.objective == second.info.objective
+
+
+def test_same_seed_same_roster_in_deterministic_mode():
+    _same_roster_twice(workers=1, limit=2)
+
+
+@pytest.mark.slow
+def test_same_seed_same_roster_with_interleaved_workers():
+    _same_roster_twice(workers=2, limit=1)
 
 
 def test_huge_shortage_is_a_coverage_shortfall_not_a_failure():
@@ -315,10 +330,24 @@ def test_conflicting_hard_rules_are_named_in_the_schedulers_words():
     ]
 
 
+def test_too_short_a_time_limit_returns_the_warm_start():
+    sc = make_scenario(days=31, agents=[make_agent(f"E{i:03d}", ("retail", "card")) for i in range(30)])
+    req = make_requirements(sc, 5)
+    sol = solve_roster(sc, req, time_limit_seconds=0.001, workers=1)
+    assert sol.info.status == "FEASIBLE"
+    assert check_roster(sc, sol.activities, req).violations == []
+    assert sol.penalties["cost"].sum() == pytest.approx(
+        recompute_penalties(sc, sol.activities, req), abs=1e-6
+    )
+
+
 def test_no_roster_within_the_time_limit_says_so():
     sc = make_scenario(days=31, agents=[make_agent(f"E{i:03d}", ("retail", "card")) for i in range(30)])
+    # with an extra rule unit the warm start is not known to be feasible
     with pytest.raises(InfeasibleRosterError, match="No roster was found within the time limit"):
-        solve_roster(sc, make_requirements(sc, 5), time_limit_seconds=0.001, workers=1)
+        solve_roster(
+            sc, make_requirements(sc, 5), time_limit_seconds=0.001, workers=1, extra_rules=[lambda rm: []]
+        )
 
 
 def test_bad_requirements_are_input_errors():
@@ -371,8 +400,15 @@ def scenarios(draw):
             time_off.append(TimeOff(agent.employee_id, d, kind, code))
     interval = draw(st.sampled_from([15, 30]))
     sc = make_scenario(
-        agents=agents, shifts=shifts, queues=queues, start=start, days=n_days, interval_minutes=interval,
-        time_off=time_off, rules=rules, solver=SolverSettings(2.0, 1, 0),
+        agents=agents,
+        shifts=shifts,
+        queues=queues,
+        start=start,
+        days=n_days,
+        interval_minutes=interval,
+        time_off=time_off,
+        rules=rules,
+        solver=SolverSettings(2.0, 1, 0),
     )
     level = draw(st.integers(0, 3))
     req = make_requirements(sc, lambda q, ds: level if 7 <= ds.hour < 23 else (level > 2))
@@ -385,4 +421,88 @@ def test_every_solved_roster_passes_the_checker(case):
     sc, req = case
     sol = solve(sc, req, time_limit_seconds=2, workers=1)
     assert len(sol.assignments) == len(sc.agents) * len(sc.horizon.days)
-    assert sol.penalties["cost"].sum() == pytest.approx(recompute_penalties(sc, sol.activities, req), abs=1e-6)
+    total = sol.penalties["cost"].sum()
+    assert total == pytest.approx(recompute_penalties(sc, sol.activities, req), abs=1e-6)
+    assert sol.info.bound <= total + 1e-6
+
+    # the warm start keeps every hard rule on its own, and the pooled bound is below any roster
+    rm = build_model(sc, req)
+    reported = []
+    _, start, _ = roster_frames(rm, starting_roster(rm, on_improve=reported.append))
+    assert check_roster(sc, start, req).violations == []
+    start_cost = recompute_penalties(sc, start, req)
+    assert reported[-1] == pytest.approx(start_cost, abs=1e-6)  # the warm start prices moves exactly
+    assert pooled_lower_bound(rm) <= min(total, start_cost) + 1e-6
+
+
+# ---------------------------------------------------------------------------
+# A month-sized roster (slow)
+# ---------------------------------------------------------------------------
+def month_instance(seed: int = 1, peak: float = 61.0):
+    """120 agents x 31 days x 14 shifts x 3 queues, demand peaking at about 45 agents in total."""
+    import math
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    starts = [
+        (7, 0),
+        (7, 30),
+        (8, 0),
+        (8, 30),
+        (9, 0),
+        (9, 30),
+        (10, 0),
+        (11, 0),
+        (12, 0),
+        (13, 0),
+        (14, 0),
+        (15, 0),
+    ]
+    shifts = [ShiftTemplate(f"S{h:02d}{m:02d}", dt.time(h, m), 480, 60) for h, m in starts]
+    shifts += [ShiftTemplate("P1000", dt.time(10), 240, 0), ShiftTemplate("P1800", dt.time(18), 240, 0)]
+    mix = [("retail",)] * 50 + [("card",)] * 20 + [("chat",)] * 15 + [("retail", "card")] * 20
+    mix += [("retail", "chat")] * 10 + [("retail", "card", "chat")] * 5
+    agents = [make_agent(f"E{i + 1:03d}", mix[i], contract=1200 if i % 6 == 5 else 2400) for i in range(120)]
+    start = dt.date(2026, 12, 1)
+    time_off = set()
+    for a in agents:
+        if rng.random() < 0.35:
+            first, n = int(rng.integers(0, 27)), int(rng.integers(1, 5))
+            time_off |= {
+                TimeOff(a.employee_id, start + dt.timedelta(days=first + k), "leave") for k in range(n)
+            }
+    sc = make_scenario(
+        agents=agents,
+        shifts=shifts,
+        queues=("retail", "card", "chat"),
+        start=start,
+        days=31,
+        time_off=sorted(time_off, key=lambda t: (t.employee_id, t.date)),
+        solver=SolverSettings(60.0, 2, 0),
+    )
+    share = {"retail": 0.55, "card": 0.25, "chat": 0.20}
+    dow = [1.0, 0.95, 0.92, 0.9, 0.95, 0.6, 0.5]
+
+    def demand(q, ds):
+        h = ds.hour + ds.minute / 60
+        if not 8 <= h < 22:
+            return 0
+        shape = min(
+            1.0,
+            0.55 * math.exp(-(((h - 10.5) / 1.8) ** 2)) + 0.45 * math.exp(-(((h - 15) / 2.5) ** 2)) + 0.12,
+        )
+        return math.ceil(peak * share[q] * shape * dow[ds.day_of_week])
+
+    return sc, make_requirements(sc, demand)
+
+
+@pytest.mark.slow
+def test_month_sized_roster_is_valid_and_near_its_bound():
+    sc, req = month_instance()
+    sol = solve(sc, req, time_limit_seconds=60)
+    assert sol.info.wall_seconds < 70
+    assert sol.info.gap < 0.10
+    assert sol.penalties["cost"].sum() == pytest.approx(
+        recompute_penalties(sc, sol.activities, req), abs=1e-6
+    )

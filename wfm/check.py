@@ -171,12 +171,20 @@ class _Checker:
                 self.flag("unknown_employee", None, [day], f"row {i}: employee {eid} is not in agents.csv")
                 keep[i] = False
             elif row[S.ACTIVITY] not in S.ACTIVITIES:
-                self.flag("unknown_activity", eid, [day],
-                          f"activity '{row[S.ACTIVITY]}' on {day} is not one of {', '.join(S.ACTIVITIES)}")
+                self.flag(
+                    "unknown_activity",
+                    eid,
+                    [day],
+                    f"activity '{row[S.ACTIVITY]}' on {day} is not one of {', '.join(S.ACTIVITIES)}",
+                )
                 keep[i] = False
             elif day not in self.day_set:
-                self.flag("date_outside_horizon", eid, [day],
-                          f"{row[S.ACTIVITY]} on {day} is outside the horizon {self.h.start} to {self.h.end}")
+                self.flag(
+                    "date_outside_horizon",
+                    eid,
+                    [day],
+                    f"{row[S.ACTIVITY]} on {day} is outside the horizon {self.h.start} to {self.h.end}",
+                )
                 keep[i] = False
         return f[keep]
 
@@ -189,8 +197,12 @@ class _Checker:
                 if len(found) == 0:
                     self.flag("day_rows", eid, [day], f"{day} has no SHIFT, OFF or LEAVE row")
                 elif len(found) > 1:
-                    self.flag("day_rows", eid, [day],
-                              f"{day} has {len(found)} day rows ({', '.join(sorted(found))}); exactly one is allowed")
+                    self.flag(
+                        "day_rows",
+                        eid,
+                        [day],
+                        f"{day} has {len(found)} day rows ({', '.join(sorted(found))}); exactly one is allowed",
+                    )
 
     def check_shifts(self, shifts: pd.DataFrame) -> pd.DataFrame:
         """Template, times, skills, leave and start date of every SHIFT row; returns the usable ones."""
@@ -202,20 +214,31 @@ class _Checker:
             if day in self.leave.get(eid, ()):
                 self.flag("leave", eid, [day], f"works {code} on {day}, a day of approved leave")
             if day < agent.start_date:
-                self.flag("start_date", eid, [day], f"works {code} on {day}, before the start date {agent.start_date}")
+                self.flag(
+                    "start_date",
+                    eid,
+                    [day],
+                    f"works {code} on {day}, before the start date {agent.start_date}",
+                )
             queue = row[S.QUEUE]
             if queue not in agent.skills:
                 skills = ", ".join(agent.skills)
-                self.flag("skills", eid, [day], f"serves queue '{queue}' on {day} but is skilled for {skills}")
+                self.flag(
+                    "skills", eid, [day], f"serves queue '{queue}' on {day} but is skilled for {skills}"
+                )
             if template is None:
-                self.flag("unknown_shift", eid, [day], f"shift code '{code}' on {day} is not a shift template")
+                self.flag(
+                    "unknown_shift", eid, [day], f"shift code '{code}' on {day} is not a shift template"
+                )
                 good[i] = False
                 continue
             expect0 = self.day_start(day) + template.start_minute
             expect1 = expect0 + template.length_minutes
             if row["t0"] != expect0 or row["t1"] != expect1 or row[S.MINUTES] != template.length_minutes:
                 self.flag(
-                    "shift_times", eid, [day],
+                    "shift_times",
+                    eid,
+                    [day],
                     f"{code} on {day} runs {_clock(row['t0'])}-{_clock(row['t1'])} ({row[S.MINUTES]:g} min); "
                     f"the template runs {_clock(expect0)}-{_clock(expect1)} ({template.length_minutes} min)",
                 )
@@ -233,13 +256,21 @@ class _Checker:
             spans = sorted(zip(rows["t0"], rows["t1"], rows[S.ACTIVITY], strict=True))
             for t0, t1, name in spans:
                 if t0 < shift["t0"] or t1 > shift["t1"] or t1 <= t0:
-                    self.flag("overlap", eid, [day],
-                              f"{name} {_clock(t0)}-{_clock(t1)} on {day} is not inside the shift "
-                              f"{_clock(shift['t0'])}-{_clock(shift['t1'])}")
+                    self.flag(
+                        "overlap",
+                        eid,
+                        [day],
+                        f"{name} {_clock(t0)}-{_clock(t1)} on {day} is not inside the shift "
+                        f"{_clock(shift['t0'])}-{_clock(shift['t1'])}",
+                    )
             for (a0, a1, an), (b0, b1, bn) in zip(spans, spans[1:], strict=False):
                 if b0 < a1:
-                    self.flag("overlap", eid, [day],
-                              f"{an} {_clock(a0)}-{_clock(a1)} and {bn} {_clock(b0)}-{_clock(b1)} overlap on {day}")
+                    self.flag(
+                        "overlap",
+                        eid,
+                        [day],
+                        f"{an} {_clock(a0)}-{_clock(a1)} and {bn} {_clock(b0)}-{_clock(b1)} overlap on {day}",
+                    )
         lunches = inner[inner[S.ACTIVITY] == "LUNCH"]
         lunch_rows = {k: g for k, g in lunches.groupby([S.EMPLOYEE_ID, S.DATE])}
         for (eid, day), shift in shift_of.items():
@@ -248,21 +279,31 @@ class _Checker:
             n = 0 if found is None else len(found)
             if template.unpaid_minutes == 0:
                 if n:
-                    self.flag("lunch", eid, [day], f"{template.code} on {day} has no unpaid lunch, but a LUNCH row")
+                    self.flag(
+                        "lunch", eid, [day], f"{template.code} on {day} has no unpaid lunch, but a LUNCH row"
+                    )
                 continue
             if n != 1:
                 start, end = lunch_window(template)
                 at = self.day_start(day) + template.start_minute
-                self.flag("lunch", eid, [day],
-                          f"{template.code} on {day} needs one {template.unpaid_minutes}-minute LUNCH "
-                          f"({_clock(at + start)}-{_clock(at + end)}); found {n}")
+                self.flag(
+                    "lunch",
+                    eid,
+                    [day],
+                    f"{template.code} on {day} needs one {template.unpaid_minutes}-minute LUNCH "
+                    f"({_clock(at + start)}-{_clock(at + end)}); found {n}",
+                )
                 continue
             row = found.iloc[0]
             length = row["t1"] - row["t0"]
             if length != template.unpaid_minutes or row[S.MINUTES] != template.unpaid_minutes or row[S.PAID]:
-                self.flag("lunch", eid, [day],
-                          f"LUNCH on {day} is {length:g} min ({row[S.MINUTES]:g} recorded, paid={row[S.PAID]}); "
-                          f"{template.code} has {template.unpaid_minutes} unpaid minutes")
+                self.flag(
+                    "lunch",
+                    eid,
+                    [day],
+                    f"LUNCH on {day} is {length:g} min ({row[S.MINUTES]:g} recorded, paid={row[S.PAID]}); "
+                    f"{template.code} has {template.unpaid_minutes} unpaid minutes",
+                )
 
     def check_leave_rows(self, f: pd.DataFrame) -> None:
         leave_rows = f[f[S.ACTIVITY] == "LEAVE"]
@@ -275,20 +316,24 @@ class _Checker:
         for eid, days in sorted(self.leave.items()):
             for day in sorted(days):
                 if (eid, day) in off_days:
-                    self.flag("leave", eid, [day], f"approved leave on {day} is shown as OFF instead of LEAVE")
+                    self.flag(
+                        "leave", eid, [day], f"approved leave on {day} is shown as OFF instead of LEAVE"
+                    )
 
     # -- agent-level checks ----------------------------------------------------------
     def check_rest_and_overlap(self, shifts: pd.DataFrame) -> None:
         need = self.sc.rules.min_rest_hours * 60
         for eid, rows in shifts.groupby(S.EMPLOYEE_ID, sort=True):
             spans = sorted(zip(rows["t0"], rows["t1"], rows[S.DATE], strict=True))
-            for (a0, a1, ad), (b0, b1, bd) in zip(spans, spans[1:], strict=False):
+            for (_, a1, ad), (b0, _, bd) in zip(spans, spans[1:], strict=False):
                 gap = b0 - a1
                 if gap < 0:
                     self.flag("overlap", eid, [ad, bd], f"the shifts of {ad} and {bd} overlap")
                 elif gap < need:
                     self.flag(
-                        "rest", eid, [ad, bd],
+                        "rest",
+                        eid,
+                        [ad, bd],
                         f"rest between {ad} (ends {_clock(a1)}) and {bd} (starts {_clock(b0)}) is "
                         f"{gap / 60:.1f} h, minimum {self.sc.rules.min_rest_hours:g} h",
                     )
@@ -303,16 +348,24 @@ class _Checker:
                     run.append(day)
                     continue
                 if len(run) > rules.max_consecutive_days:
-                    self.flag("consecutive_days", eid, [run[0], run[-1]],
-                              f"works {len(run)} days in a row from {run[0]} to {run[-1]}, "
-                              f"maximum {rules.max_consecutive_days}")
+                    self.flag(
+                        "consecutive_days",
+                        eid,
+                        [run[0], run[-1]],
+                        f"works {len(run)} days in a row from {run[0]} to {run[-1]}, "
+                        f"maximum {rules.max_consecutive_days}",
+                    )
                 run = []
             for week, days in self.weeks().items():
                 need = max(0, rules.min_days_off_per_week - (7 - len(days)))
                 off = sum(day not in days_worked for day in days)
                 if off < need:
-                    self.flag("days_off_per_week", eid, [days[0], days[-1]],
-                              f"has {off} day(s) off in week {week} ({days[0]} to {days[-1]}), minimum {need}")
+                    self.flag(
+                        "days_off_per_week",
+                        eid,
+                        [days[0], days[-1]],
+                        f"has {off} day(s) off in week {week} ({days[0]} to {days[-1]}), minimum {need}",
+                    )
 
     def weeks(self) -> dict[str, list[dt.date]]:
         out: dict[str, list[dt.date]] = {}
@@ -340,9 +393,13 @@ class _Checker:
                 cap = max(0, min(rules.max_weekly_minutes, agent.contract_minutes_per_week - leave))
                 weekly.append((eid, week, len(days), paid, leave, cap))
                 if paid > cap:
-                    self.flag("weekly_minutes", eid, [days[0], days[-1]],
-                              f"works {paid:g} paid minutes in week {week}, maximum {cap:g}"
-                              + (f" ({leave:g} min of leave credited)" if leave else ""))
+                    self.flag(
+                        "weekly_minutes",
+                        eid,
+                        [days[0], days[-1]],
+                        f"works {paid:g} paid minutes in week {week}, maximum {cap:g}"
+                        + (f" ({leave:g} min of leave credited)" if leave else ""),
+                    )
             employed = [d for d in self.days if d >= agent.start_date]
             leave_days = sum(d in self.leave.get(eid, ()) for d in employed)
             cmpw = agent.contract_minutes_per_week
@@ -352,8 +409,12 @@ class _Checker:
             shifts_n = int((shifts[S.EMPLOYEE_ID] == eid).sum())
             totals.append((eid, shifts_n, paid, leave, target))
             if paid > target:
-                self.flag("contract", eid, [self.days[0], self.days[-1]],
-                          f"works {paid:g} paid minutes in the horizon, more than the contract's {target} for it")
+                self.flag(
+                    "contract",
+                    eid,
+                    [self.days[0], self.days[-1]],
+                    f"works {paid:g} paid minutes in the horizon, more than the contract's {target} for it",
+                )
         weekly_df = pd.DataFrame(
             weekly, columns=[S.EMPLOYEE_ID, "week", "days", "paid_minutes", "leave_minutes", "cap_minutes"]
         )
@@ -369,7 +430,9 @@ class _Checker:
         queues = [q.name for q in self.sc.queues]
         minutes = {q: np.zeros(n, dtype=float) for q in queues}
         breaks = f[f[S.ACTIVITY].isin(OFF_PHONE)]
-        breaks_by = {k: list(zip(g["t0"], g["t1"], strict=True)) for k, g in breaks.groupby([S.EMPLOYEE_ID, S.DATE])}
+        breaks_by = {
+            k: list(zip(g["t0"], g["t1"], strict=True)) for k, g in breaks.groupby([S.EMPLOYEE_ID, S.DATE])
+        }
         for _, r in shifts.iterrows():
             q = r[S.QUEUE]
             if q not in minutes:
@@ -379,7 +442,9 @@ class _Checker:
                 _spread(minutes[q], t0, t1, size)
         # wall-clock interval grid (the same as horizon.interval_index() outside daylight-saving switches)
         naive = pd.date_range(pd.Timestamp(self.h.start), periods=n, freq=f"{size}min")
-        ds = naive.tz_localize(self.h.timezone, nonexistent="shift_forward", ambiguous=np.zeros(n, dtype=bool))
+        ds = naive.tz_localize(
+            self.h.timezone, nonexistent="shift_forward", ambiguous=np.zeros(n, dtype=bool)
+        )
         frames = [pd.DataFrame({S.QUEUE: q, S.DS: ds, S.SCHEDULED: minutes[q] / size}) for q in queues]
         return pd.concat(frames, ignore_index=True)
 
@@ -475,22 +540,54 @@ def penalty_ledger(scenario: Scenario, activities: pd.DataFrame, requirements: p
     short_cost = w.short_agent_interval * sum(f * b for f, b in zip(SHORT_TIER_FACTORS, bands, strict=True))
     over_cost = w.over_agent_interval * over
     for i in np.flatnonzero(short > 1e-9):
-        rows.append(("coverage_short", None, cov[S.QUEUE].iat[i], cov[S.DS].iat[i], None, short[i], "agents",
-                     short_cost[i]))
+        rows.append(
+            (
+                "coverage_short",
+                None,
+                cov[S.QUEUE].iat[i],
+                cov[S.DS].iat[i],
+                None,
+                short[i],
+                "agents",
+                short_cost[i],
+            )
+        )
     for i in np.flatnonzero(over > 1e-9):
-        rows.append(("coverage_over", None, cov[S.QUEUE].iat[i], cov[S.DS].iat[i], None, over[i], "agents",
-                     over_cost[i]))
+        rows.append(
+            (
+                "coverage_over",
+                None,
+                cov[S.QUEUE].iat[i],
+                cov[S.DS].iat[i],
+                None,
+                over[i],
+                "agents",
+                over_cost[i],
+            )
+        )
 
     for _, r in report.agent_totals.iterrows():
         gap = r["target_minutes"] - r["paid_minutes"]
         if gap > 0:
-            rows.append(("contract_shortfall", r[S.EMPLOYEE_ID], None, None, None, gap / 60, "hours",
-                         w.contract_shortfall_hour * gap / 60))
+            rows.append(
+                (
+                    "contract_shortfall",
+                    r[S.EMPLOYEE_ID],
+                    None,
+                    None,
+                    None,
+                    gap / 60,
+                    "hours",
+                    w.contract_shortfall_hour * gap / 60,
+                )
+            )
 
     f = _normalise(scenario, activities)
     shifts = f[f[S.ACTIVITY] == "SHIFT"]
-    worked = {(e, d): code for e, d, code in zip(shifts[S.EMPLOYEE_ID], shifts[S.DATE], shifts[S.SHIFT_CODE],
-                                                  strict=True)}
+    worked = {
+        (e, d): code
+        for e, d, code in zip(shifts[S.EMPLOYEE_ID], shifts[S.DATE], shifts[S.SHIFT_CODE], strict=True)
+    }
     agents = {a.employee_id: a for a in scenario.agents}
     leave = {(t.employee_id, t.date) for t in scenario.time_off if t.kind == "leave"}
     days = set(scenario.horizon.days)

@@ -16,7 +16,16 @@ from wfm.roster.shifts import (
     shift_segments,
     wall_clock,
 )
-from wfm.roster.solve import build_model, solve_roster
+
+
+def __getattr__(name: str):
+    # imported lazily so that the shift conventions (used by the checker) do not load ortools
+    if name in ("build_model", "solve_roster"):
+        from wfm.roster import solve
+
+        return getattr(solve, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ShiftTimes",

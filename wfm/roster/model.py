@@ -75,22 +75,14 @@ def describe_dates(dates: Sequence[dt.date]) -> str:
 class RosterModel:
     """Variables, indexes and collected penalties of one roster model."""
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        requirements: pd.DataFrame | None,
-        *,
-        explain: bool = False,
-        requirement_minutes: dict[str, np.ndarray] | None = None,
-    ):
-        """``requirement_minutes`` (agent-minutes per queue and interval, may be negative) replaces
-        ``requirements`` when given: a sub-model for some agents aims at what the others leave."""
+    def __init__(self, scenario: Scenario, requirements: pd.DataFrame, *, explain: bool = False):
         self.scenario = scenario
         self.model = cp_model.CpModel()
         self.explain = explain
         self.gates: dict[tuple[str, str | None], Gate] = {}
         self.penalties: list[Penalty] = []  # filled by build_model
         self.offset = 0  # constant part of the objective, scaled
+        self.hint_values: dict[int, int] = {}  # variable index -> hinted value (see solve.add_hint)
 
         horizon = scenario.horizon
         self.tz = horizon.timezone
@@ -102,11 +94,10 @@ class RosterModel:
         self.agents: tuple[Agent, ...] = scenario.agents
         self.shifts = scenario.shifts
         self.queues: tuple[str, ...] = tuple(q.name for q in scenario.queues)
-        self.interval_starts = _interval_starts(self.days[0], self.n_intervals, self.interval_minutes, self.tz)
-        if requirement_minutes is not None:
-            self.requirement = {q: np.asarray(requirement_minutes[q], dtype=np.int64) for q in self.queues}
-        else:
-            self.requirement = _requirement_minutes(self, requirements)
+        self.interval_starts = _interval_starts(
+            self.days[0], self.n_intervals, self.interval_minutes, self.tz
+        )
+        self.requirement = _requirement_minutes(self, requirements)
 
         eids = [a.employee_id for a in self.agents]
         if len(set(eids)) != len(eids):

@@ -22,7 +22,13 @@ import pandas as pd
 
 from wfm import schema as S
 from wfm.roster.model import RosterModel
-from wfm.roster.shifts import MINUTES_PER_DAY, leave_credit_minutes, on_phone_minutes, shift_segments, wall_clock
+from wfm.roster.shifts import (
+    MINUTES_PER_DAY,
+    leave_credit_minutes,
+    on_phone_minutes,
+    shift_segments,
+    wall_clock,
+)
 
 ACTIVITY_ORDER = {name: i for i, name in enumerate(S.ACTIVITIES)}
 
@@ -41,10 +47,22 @@ def roster_frames(
                 shift = rm.shifts[s]
                 times = shift_segments(shift, day, rm.tz)
                 assignments.append((eid, day, shift.code))
-                activities.append((eid, day, "SHIFT", times.start, times.end, shift.length_minutes, True, q, shift.code))
+                activities.append(
+                    (eid, day, "SHIFT", times.start, times.end, shift.length_minutes, True, q, shift.code)
+                )
                 if shift.unpaid_minutes > 0:
                     activities.append(
-                        (eid, day, "LUNCH", times.lunch_start, times.lunch_end, shift.unpaid_minutes, False, None, shift.code)
+                        (
+                            eid,
+                            day,
+                            "LUNCH",
+                            times.lunch_start,
+                            times.lunch_end,
+                            shift.unpaid_minutes,
+                            False,
+                            None,
+                            shift.code,
+                        )
                     )
                 for offset, minutes in phone_by_shift[s].items():
                     t = d * rm.intervals_per_day + offset
@@ -55,7 +73,17 @@ def roster_frames(
             if rm.on_leave(a, d):
                 assignments.append((eid, day, S.WORK_CODE_LEAVE))
                 activities.append(
-                    (eid, day, "LEAVE", start, end, leave_credit_minutes(agent), True, None, S.WORK_CODE_LEAVE)
+                    (
+                        eid,
+                        day,
+                        "LEAVE",
+                        start,
+                        end,
+                        leave_credit_minutes(agent),
+                        True,
+                        None,
+                        S.WORK_CODE_LEAVE,
+                    )
                 )
             else:
                 assignments.append((eid, day, S.WORK_CODE_OFF))

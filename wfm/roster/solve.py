@@ -1,5 +1,20 @@
 """Build the roster model from its rule units, solve it with CP-SAT, and map the outcome.
 
+A solve runs in three steps, all inside the time limit:
+
+1. build the model (every unit in :mod:`wfm.roster.rules`) and a starting
+   roster (:mod:`wfm.roster.warmstart`: greedy, local search, then
+   ruin-and-rebuild rounds for up to ``WARM_START_SHARE`` of the limit), hinted
+   to CP-SAT down to every slack variable;
+2. a quick lower bound (:mod:`wfm.roster.bound`, the LP of the pooled
+   workforce), because CP-SAT's own bound on a month-sized model moves slowly;
+3. CP-SAT for the rest of the limit.  It verifies the hint against every rule
+   unit, improves it, and proves optimality on small models.
+
+``info.bound`` is the larger of CP-SAT's bound and the pooled bound; ``gap`` is
+``(objective - bound) / max(1, |objective|)``.  Progress events report seconds
+since the solve started.
+
 Status mapping:
 
 * OPTIMAL / FEASIBLE -> :class:`~wfm.schema.RosterSolution`.  ``info.objective`` is
@@ -10,8 +25,11 @@ Status mapping:
   rules per agent.  The model is rebuilt with one assumption literal per (hard
   rule, agent), solved again, and CP-SAT's sufficient set of assumptions is
   shrunk by deletion to a small conflict, then put in words.
-* UNKNOWN (time limit before any roster) -> InfeasibleRosterError saying so and
-  suggesting a longer limit.
+* UNKNOWN (CP-SAT stopped before reading even the hint, e.g. a very short
+  limit): the warm-start roster, which keeps every built-in rule by
+  construction, with status FEASIBLE; when extra rule units are present its
+  feasibility is unknown and InfeasibleRosterError says no roster was found in
+  time and suggests a longer limit.
 * MODEL_INVALID is a bug in wfm, not in the inputs -> RuntimeError.
 
 Determinism.  CP-SAT's default parallel search is not reproducible: workers
@@ -21,9 +39,14 @@ with ``interleave_search`` (subsolvers interleaved in fixed batches, documented
 as deterministic independently of ``num_workers``) and stops on
 ``max_deterministic_time`` (a work count, set to the time limit) instead of the
 wall clock; a wall-clock safety net of four times the limit remains, and if it
-fires the run is no longer reproducible (a warning is logged).  Same inputs,
-seed, workers and ``deterministic=True`` then give the same roster on the
-same machine and build.
+fires the run is no longer reproducible (a warning is logged).  With one
+worker the search is sequential and needs no interleaving.  The warm start
+then runs without a deadline (it stops on its own) and the CP-SAT time limit
+is not reduced by the time spent before it.  Same inputs, seed, workers and
+``deterministic=True`` then give the same roster on the same machine and
+build.  Interleaved search is markedly slower per wall-clock second than the
+default portfolio, so it is meant for reproducible experiments, not for
+production runs.
 """
 
 from __future__ import annotations
@@ -34,37 +57,39 @@ import time
 from collections.abc import Callable, Sequence
 
 import pandas as pd
-from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model, cp_model_helper
 
-from wfm.roster.warmstart import starting_roster
+from wfm.roster.bound import pooled_lower_bound
 from wfm.roster.model import Gate, RosterModel, RuleUnit
 from wfm.roster.output import roster_frames
-from wfm.roster.penalties import SCALE, TieredShortfall, ledger_frame
+from wfm.roster.penalties import SCALE, TieredShortfall, Value, ledger_frame
 from wfm.roster.rules import rule_units, skills
 from wfm.roster.shifts import on_phone_minutes
+from wfm.roster.warmstart import starting_roster
 from wfm.schema import InfeasibleRosterError, RosterSolution, Scenario, SolveInfo
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[dict], None]
+WARM_START_SHARE = 0.6
 
 
 def build_model(
     scenario: Scenario,
-    requirements: pd.DataFrame | None,
+    requirements: pd.DataFrame,
     *,
     explain: bool = False,
     extra_rules: Sequence[RuleUnit] = (),
-    requirement_minutes: dict | None = None,
     hint: dict | None = None,
 ) -> RosterModel:
     """A :class:`RosterModel` with every rule unit added and the summed penalties as objective.
 
     ``extra_rules`` are further units (``add(rm) -> penalties``) appended after
-    the built-in ones, e.g. pins in tests.  In explain mode hard rules are
-    gated and there is no objective.
+    the built-in ones, e.g. pins in tests.  ``hint`` (``{(agent, day): (shift,
+    queue)}``) is handed to CP-SAT as a complete solution hint.  In explain
+    mode hard rules are gated and there is no objective.
     """
-    rm = RosterModel(scenario, requirements, explain=explain, requirement_minutes=requirement_minutes)
+    rm = RosterModel(scenario, requirements, explain=explain)
     penalties = []
     for unit in [*rule_units(), *extra_rules]:
         penalties.extend(unit(rm))
@@ -78,15 +103,18 @@ def build_model(
             offset += k
         rm.offset = offset
         rm.model.minimize(cp_model.LinearExpr.weighted_sum(exprs, coeffs) + offset)
-        _hint(rm, hint)
+        if hint is not None:
+            add_hint(rm, hint)
     return rm
 
 
-def _hint(rm: RosterModel, placed: dict | None = None) -> None:
-    """Hint a roster (default: :mod:`wfm.roster.warmstart`), complete down to every slack variable."""
-    started = time.perf_counter()
-    if placed is None:
-        placed = starting_roster(rm)
+def add_hint(rm: RosterModel, placed: dict[tuple[int, int], tuple[int, str]]) -> None:
+    """Hint the roster ``placed`` to CP-SAT, complete down to every slack variable.
+
+    The hinted values are kept in ``rm.hint_values`` (variable index -> value).
+    """
+    rm.model.clear_hints()
+    rm.hint_values = {}
     phone = [on_phone_minutes(s, rm.interval_minutes) for s in rm.shifts]
     covered: dict[tuple[str, int], int] = {}
     crews: dict[tuple[str, int, int], int] = {}
@@ -95,38 +123,60 @@ def _hint(rm: RosterModel, placed: dict | None = None) -> None:
         for offset, minutes in phone[s].items():
             t = d * rm.intervals_per_day + offset
             covered[q, t] = covered.get((q, t), 0) + minutes
-    m = rm.model
+    values = rm.hint_values
     for (a, d, s), var in rm.y.items():
-        m.add_hint(var, int(placed.get((a, d), (None,))[0] == s))
+        values[var.index] = int(placed.get((a, d), (None,))[0] == s)
     for (a, d), var in rm.works.items():
-        m.add_hint(var, int((a, d) in placed))
+        values[var.index] = int((a, d) in placed)
     for key, var in rm.crew.items():
-        m.add_hint(var, crews.get(key, 0))
+        values[var.index] = crews.get(key, 0)
     for p in rm.penalties:
         if isinstance(p, TieredShortfall) and p.key is not None:
             for var, value in p.hint(covered.get(p.key, 0)):
-                m.add_hint(var, value)
-    log.info("roster: hinted roster with %d shifts in %.1f s", len(placed), time.perf_counter() - started)
+                values[var.index] = value
+    for index, value in values.items():
+        rm.model.add_hint(rm.model.get_int_var_from_proto_index(index), value)
+
+
+def _hint_value(rm: RosterModel) -> Callable[[cp_model.LinearExprT], int]:
+    """Evaluate linear expressions at the hinted values."""
+
+    def value(expr: cp_model.LinearExprT) -> int:
+        if isinstance(expr, int):
+            return expr
+        flat = cp_model_helper.FlatIntExpr(expr)
+        return flat.offset + sum(
+            c * rm.hint_values[v.index] for v, c in zip(flat.vars, flat.coeffs, strict=True)
+        )
+
+    return value
 
 
 class _ProgressCallback(cp_model.CpSolverSolutionCallback):
     """Reports every improving solution in cost units."""
 
-    def __init__(self, progress: Progress | None):
+    def __init__(self, progress: Progress | None, bound_floor: float | None, started_seconds: float):
         super().__init__()
         self._progress = progress
+        self._floor = -math.inf if bound_floor is None else bound_floor
+        self._offset = started_seconds  # time spent before CP-SAT started (model, warm start, bound)
 
     def on_solution_callback(self) -> None:
         objective = self.objective_value / SCALE
-        bound = self.best_objective_bound / SCALE
+        bound = max(self.best_objective_bound / SCALE, self._floor)
         event = {
             "objective": objective,
             "bound": bound,
             "gap": _gap(objective, bound),
-            "seconds": self.wall_time,
+            "seconds": self._offset + self.wall_time,
         }
-        log.info("roster: objective %.2f bound %.2f gap %.2f%% at %.1f s", objective, bound,
-                 100 * event["gap"], event["seconds"])
+        log.info(
+            "roster: objective %.2f bound %.2f gap %.2f%% at %.1f s",
+            objective,
+            bound,
+            100 * event["gap"],
+            event["seconds"],
+        )
         if self._progress is not None:
             self._progress(event)
 
@@ -141,7 +191,8 @@ def _solver(time_limit: float, workers: int, seed: int, deterministic: bool) -> 
     p.num_workers = workers
     p.random_seed = seed
     if deterministic:
-        p.interleave_search = True
+        # one worker searches sequentially; several need interleaving to be reproducible
+        p.interleave_search = workers > 1
         p.max_deterministic_time = time_limit
         p.max_time_in_seconds = 4 * time_limit + 10
     else:
@@ -183,25 +234,76 @@ def solve_roster(
 
     started = time.perf_counter()
     rm = build_model(scenario, requirements, extra_rules=extra_rules)
+    log.info(
+        "roster model: %d agents x %d days x %d shifts, %d variables, %d constraints, built in %.1f s",
+        len(rm.agents),
+        rm.n_days,
+        len(rm.shifts),
+        len(rm.model.proto.variables),
+        len(rm.model.proto.constraints),
+        time.perf_counter() - started,
+    )
+    floor = pooled_lower_bound(rm, time_limit_seconds=max(1.0, min(30.0, time_limit / 4)))
+
+    def warm_progress(objective: float) -> None:
+        if progress is not None:
+            bound = -math.inf if floor is None else floor
+            progress(
+                {
+                    "objective": objective,
+                    "bound": bound,
+                    "gap": _gap(objective, bound),
+                    "seconds": time.perf_counter() - started,
+                }
+            )
+
+    # the warm start may use part of the limit (no deadline when deterministic: it stops on its own)
+    warm_deadline = None if deterministic else started + WARM_START_SHARE * time_limit
+    add_hint(rm, starting_roster(rm, deadline=warm_deadline, seed=seed, on_improve=warm_progress))
     built = time.perf_counter() - started
-    log.info("roster model: %d agents x %d days x %d shifts, %d variables, %d constraints, built in %.1f s",
-             len(rm.agents), rm.n_days, len(rm.shifts), len(rm.model.proto.variables),
-             len(rm.model.proto.constraints), built)
 
-    solver = _solver(time_limit, workers, seed, deterministic)
-    status = solver.solve(rm.model, _ProgressCallback(progress))
+    # the time limit covers building and the warm start too; a deterministic run counts work, not seconds
+    search_limit = time_limit if deterministic else max(time_limit - built, time_limit / 4)
+    solver = _solver(search_limit, workers, seed, deterministic)
+    status = solver.solve(rm.model, _ProgressCallback(progress, floor, built))
     name = solver.status_name(status)
-    log.info("roster: CP-SAT %s in %.1f s (deterministic time %.1f)", name, solver.wall_time,
-             solver.deterministic_time)
+    log.info(
+        "roster: CP-SAT %s in %.1f s (deterministic time %.1f)",
+        name,
+        solver.wall_time,
+        solver.deterministic_time,
+    )
     if deterministic and solver.wall_time >= solver.parameters.max_time_in_seconds * 0.99:
-        log.warning("roster: the wall-clock safety limit stopped a deterministic solve; it may not be reproducible")
+        log.warning(
+            "roster: the wall-clock safety limit stopped a deterministic solve; it may not be reproducible"
+        )
 
+    wall = time.perf_counter() - started
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _solution(rm, solver, name, seed, workers, time_limit)
+        bound = solver.best_objective_bound / SCALE
+        solution = _solution(rm, solver.value, name, bound, seed, workers, time_limit, floor, wall)
+        raw = solver.objective_value / SCALE
+        if not math.isclose(solution.info.objective, raw, rel_tol=1e-9, abs_tol=1e-6):
+            log.info(
+                "roster: CP-SAT incumbent %.2f, exact cost of the roster %.2f (slacks not tight)",
+                raw,
+                solution.info.objective,
+            )
+        return solution
+    if status == cp_model.UNKNOWN and not extra_rules:
+        # CP-SAT ran out of time before reading the hint; the warm start keeps every built-in rule
+        log.warning("roster: CP-SAT found nothing in %.1f s; returning the warm-start roster", search_limit)
+        return _solution(rm, _hint_value(rm), "FEASIBLE", -math.inf, seed, workers, time_limit, floor, wall)
     if status == cp_model.INFEASIBLE:
         raise InfeasibleRosterError(
-            explain_infeasibility(scenario, requirements, time_limit=time_limit, workers=workers, seed=seed,
-                                  extra_rules=extra_rules)
+            explain_infeasibility(
+                scenario,
+                requirements,
+                time_limit=time_limit,
+                workers=workers,
+                seed=seed,
+                extra_rules=extra_rules,
+            )
         )
     if status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"wfm built an invalid CP-SAT model (a bug): {rm.model.validate()}")
@@ -211,37 +313,46 @@ def solve_roster(
     )
 
 
-def _chosen_shifts(rm: RosterModel, solver: cp_model.CpSolver) -> dict[tuple[int, int], tuple[int, str]]:
+def _chosen_shifts(rm: RosterModel, value: Value) -> dict[tuple[int, int], tuple[int, str]]:
     """``{(agent, day): (shift, queue)}`` of the solved roster, queues matched to the solved crews."""
     working: dict[tuple[int, int], list[int]] = {}
     for (a, d, s), var in rm.y.items():
-        if solver.boolean_value(var):
+        if value(var):
             working.setdefault((d, s), []).append(a)
     chosen: dict[tuple[int, int], tuple[int, str]] = {}
     for (d, s), agents in sorted(working.items()):
-        crews = {q: solver.value(rm.crew[q, d, s]) for q in rm.queues if (q, d, s) in rm.crew}
+        crews = {q: value(rm.crew[q, d, s]) for q in rm.queues if (q, d, s) in rm.crew}
         for a, q in skills.assign_queues(agents, rm.agent_queues, crews).items():
             chosen[a, d] = (s, q)
     return chosen
 
 
 def _solution(
-    rm: RosterModel, solver: cp_model.CpSolver, status: str, seed: int, workers: int, time_limit: float
+    rm: RosterModel,
+    value: Value,
+    status: str,
+    bound: float,
+    seed: int,
+    workers: int,
+    time_limit: float,
+    floor: float | None,
+    wall_seconds: float,
 ) -> RosterSolution:
-    chosen = _chosen_shifts(rm, solver)
+    chosen = _chosen_shifts(rm, value)
     assignments, activities, queue_minutes = roster_frames(rm, chosen)
-    penalties = ledger_frame(rm.penalties, solver.value)
+    penalties = ledger_frame(rm.penalties, value)
     objective = float(penalties["cost"].sum()) if len(penalties) else 0.0
-    raw = solver.objective_value / SCALE
-    if not math.isclose(objective, raw, rel_tol=1e-9, abs_tol=1e-6):
-        log.info("roster: CP-SAT incumbent %.2f, exact cost of the roster %.2f (slacks not tight)", raw, objective)
-    bound = solver.best_objective_bound / SCALE
+    if floor is not None and floor > bound:
+        if floor > objective + 1e-6:  # cannot happen for a valid bound
+            log.warning("roster: pooled bound %.2f above the roster's cost %.2f; ignored", floor, objective)
+        else:
+            bound = floor
     info = SolveInfo(
         status=status,
         objective=objective,
         bound=bound,
         gap=_gap(objective, bound),
-        wall_seconds=float(solver.wall_time),
+        wall_seconds=wall_seconds,
         seed=seed,
         workers=workers,
         time_limit_seconds=time_limit,
@@ -290,7 +401,9 @@ def explain_infeasibility(
         if smaller is not None:
             core = smaller
     if not core:
-        return ["The hard rules cannot all hold for every agent at once (no single agent's rules explain it)."]
+        return [
+            "The hard rules cannot all hold for every agent at once (no single agent's rules explain it)."
+        ]
     return _sentences(rm, core)
 
 

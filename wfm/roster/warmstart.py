@@ -4,8 +4,9 @@ Why: on a month-sized model CP-SAT's first-solution heuristics can spend the
 whole time limit without finding any roster, and its large-neighbourhood
 search improves a poor roster slowly (a better shift for one agent needs the
 agent's shift variables, two crew counts and some thirty slack variables to
-be freed together).  A few seconds of problem-specific search give it a good
-starting point; CP-SAT then keeps improving it and proves the bound.
+be freed together).  Problem-specific search gives it a good starting point;
+CP-SAT then verifies it against every rule unit, keeps improving it and, on
+small models, proves it optimal.
 
 How:
 
@@ -21,9 +22,23 @@ How:
    are not spent on short shifts they could never fill their contract with;
    on the demo month this halves the starting roster's cost.
 2. *Local search.*  Sweep over the agents' days and apply every improving
-   single-agent move: change a worked day's shift and queue (or drop it), add
-   a shift on a free day, or move a worked day to a free day of the same
-   week.  Sweeps repeat until one finds nothing (or a deadline passes).
+   single-agent move: change a worked day's shift and queue (or drop it),
+   change two consecutive worked days together (rest often blocks changing
+   one), add a shift on a free day, or move a worked day to a free day of the
+   same week.  Sweeps repeat until one finds nothing (or a deadline passes).
+3. *Ruin and rebuild* (iterated local search).  Clear one random ISO week of
+   a few random agents (7 %), rebuild greedily, polish those agents with the
+   local search, and keep the result only if the whole roster got cheaper.
+   Rounds repeat until the deadline, or until as many rounds in a row as
+   there are agents (at least 20) found nothing; without a deadline at most
+   ``DETERMINISTIC_ROUNDS`` rounds run.  The random choices come from the
+   solve's seed.
+
+On the December demo (120 agents, 15 shifts, 3 queues) the greedy costs about
+670k, the local search brings it to about 430k and a minute of ruin and
+rebuild to about 400k; the pooled lower bound (:mod:`wfm.roster.bound`) is
+323k.  CP-SAT, left alone on the same model, needs minutes to find any
+roster and was at 1.7M after two minutes.
 
 Every placement keeps every built-in hard rule, checked with the rule units'
 own thresholds: leave, start date, one shift a day, rest (both neighbours),
@@ -31,23 +46,27 @@ consecutive days, days off and paid minutes per ISO week, and the month's
 contract cap.  Move costs use the objective's own integer coefficients,
 including day-off and shift requests.  The result is only a hint: CP-SAT
 verifies it (and repairs it, should an extra rule unit make it infeasible).
-Visiting order is fixed, so the same inputs give the same roster.
+Visiting order is fixed and the random choices are seeded, so without a
+deadline the same inputs and seed give the same roster.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 
 import numpy as np
 
 from wfm.roster.model import RosterModel
-from wfm.roster.penalties import scaled_coefficient
+from wfm.roster.penalties import SCALE, scaled_coefficient
 from wfm.roster.rules import contract, coverage, days_off_per_week, rest, weekly_minutes
 from wfm.roster.shifts import on_phone_minutes
 
 Placement = tuple[int, str]  # (shift index, queue)
 _EPS = 1e-9
-FIT = 0.75
+FIT = 0.75  # an agent takes shifts of at least this share of contract minutes per working day
+log = logging.getLogger(__name__)
 
 
 class _Roster:
@@ -67,14 +86,18 @@ class _Roster:
             self.week_of[days] = w
         self.weeks = weeks
         need = [days_off_per_week.required_days_off(rules.min_days_off_per_week, len(days)) for days in weeks]
-        self.week_days_left = np.array([[len(days) - n for days, n in zip(weeks, need, strict=True)]
-                                        for _ in range(self.n_agents)])
+        self.week_days_left = np.array(
+            [[len(days) - n for days, n in zip(weeks, need, strict=True)] for _ in range(self.n_agents)]
+        )
         self.week_minutes_left = np.array(
             [[weekly_minutes.agent_week_cap(rm, a, days) for days in weeks] for a in range(self.n_agents)]
         )
         self.month_left = np.array([contract.agent_target(rm, a) for a in range(self.n_agents)])
         self.open_day = np.array(
-            [[rm.employed(a, d) and not rm.on_leave(a, d) for d in range(rm.n_days)] for a in range(self.n_agents)]
+            [
+                [rm.employed(a, d) and not rm.on_leave(a, d) for d in range(rm.n_days)]
+                for a in range(self.n_agents)
+            ]
         )
         self.skill = np.array([[q in rm.agent_queues[a] for q in self.queues] for a in range(self.n_agents)])
         self.paid = np.array([s.paid_minutes for s in rm.shifts])
@@ -96,7 +119,8 @@ class _Roster:
         self.wished: dict[tuple[int, int], list[int]] = {}
         for a, wishes in rm.shift_requests.items():
             for d, s in wishes:
-                self.wished.setdefault((a, d), []).append(s)
+                if self.open_day[a, d]:  # requests on leave or before the start date are moot
+                    self.wished.setdefault((a, d), []).append(s)
 
         self.req = np.stack([rm.requirement[q] for q in self.queues]).astype(np.int64)
         self.cov = np.zeros_like(self.req)
@@ -158,6 +182,35 @@ class _Roster:
         for s in self.wished.get((a, d), ()):
             out[s, :] += self.shift_wish_cost
         return out
+
+    def objective(self) -> int:
+        """The roster's objective in scaled units, priced exactly as the model prices it."""
+        total = int(self._cost(self.req, self.cov).sum()) + self.per_paid_minute * int(self.month_left.sum())
+        total += self.day_off_cost * sum(k in self.shift_on for k in self.day_off)
+        total += self.shift_wish_cost * sum(
+            self.shift_on.get(k) != s for k, wishes in self.wished.items() for s in wishes
+        )
+        return total
+
+    def snapshot(self) -> tuple:
+        return (
+            self.week_days_left.copy(),
+            self.week_minutes_left.copy(),
+            self.month_left.copy(),
+            self.cov.copy(),
+            dict(self.shift_on),
+            dict(self.queue_on),
+        )
+
+    def restore(self, snap: tuple) -> None:
+        (
+            self.week_days_left,
+            self.week_minutes_left,
+            self.month_left,
+            self.cov,
+            self.shift_on,
+            self.queue_on,
+        ) = (x.copy() for x in snap)
 
     # -- feasibility -----------------------------------------------------------------------
     def _run_through(self, a: int, d: int) -> int:
@@ -234,6 +287,12 @@ def _best(values: np.ndarray, allowed: np.ndarray) -> tuple[float, int, int]:
     return float(masked[s, qi]), s, qi
 
 
+def _preference(r: _Roster, a: int, d: int) -> tuple:
+    """Sort key among eligible agents: fewest skills, then most contract left per remaining day."""
+    days_left = max(1, int(r.open_day[a, d:].sum()))
+    return (len(r.rm.agent_queues[a]), -r.month_left[a] / days_left, a)
+
+
 def _construct(r: _Roster) -> None:
     """Greedy: densest placement first, to the least flexible eligible agent whose contract it fits."""
     gain = np.stack([r.day_values(d) for d in range(r.n_days)])
@@ -250,12 +309,7 @@ def _construct(r: _Roster) -> None:
             break
         choice = None
         candidates = [int(a) for a in by_queue[qi] if r.paid[s] >= fits[a] and r.allowed(int(a), d, s)]
-
-        def preference(a: int) -> tuple:
-            days_left = max(1, int(r.open_day[a, d:].sum()))
-            return (len(r.rm.agent_queues[a]), -r.month_left[a] / days_left, a)
-
-        for a in sorted(candidates, key=preference):
+        for a in sorted(candidates, key=lambda a, d=d: _preference(r, a, d)):
             if r.agent_values(a, d, gain[d])[s, qi] > 0:
                 choice = a
                 break
@@ -269,17 +323,17 @@ def _construct(r: _Roster) -> None:
                 gain[near] = np.where(blocked[near], -np.inf, r.day_values(near))
 
 
-def _improve(r: _Roster, deadline: float | None) -> int:
+def _improve(r: _Roster, deadline: float | None, agents=None) -> int:
     """Apply improving single-agent moves until a sweep finds none; returns the number applied."""
     applied = 0
     while True:
         found = 0
-        for a in range(r.n_agents):
+        for a in range(r.n_agents) if agents is None else agents:
             for d in range(r.n_days):
                 if deadline is not None and time.perf_counter() > deadline:
                     return applied + found
                 if (a, d) in r.shift_on:
-                    found += _reshift(r, a, d) or _relocate(r, a, d)
+                    found += _reshift(r, a, d) or _relocate(r, a, d) or _reshift_pair(r, a, d)
                 elif r.open_day[a, d]:
                     found += _add(r, a, d)
         applied += found
@@ -323,6 +377,47 @@ def _relocate(r: _Roster, a: int, d: int) -> bool:
     return True
 
 
+def _reshift_pair(r: _Roster, a: int, d: int) -> bool:
+    """Change the shifts of two consecutive worked days together (rest often blocks one-day changes)."""
+    e = d + 1
+    if (a, e) not in r.shift_on:
+        return False
+    s0, q0 = r.unplace(a, d)
+    s1, q1 = r.unplace(a, e)
+    first, second = r.agent_values(a, d, r.day_values(d)), r.agent_values(a, e, r.day_values(e))
+    ok0, ok1 = r.allowed_shifts(a, d), r.allowed_shifts(a, e)
+    # pair values assuming the two days' intervals do not interact (checked exactly below)
+    best0, best1 = first.max(axis=1), second.max(axis=1)
+    pair = np.where(ok0[:, None] & ok1[None, :], best0[:, None] + best1[None, :], -np.inf)
+    for s, later in r.clash.items():
+        pair[s, list(later.get(1, ()))] = -np.inf
+    paid = r.paid[:, None] + r.paid[None, :]
+    cap = r.month_left[a]
+    if r.week_of[d] == r.week_of[e]:
+        cap = min(cap, r.week_minutes_left[a, r.week_of[d]])
+    pair[paid > cap] = -np.inf
+    s, s2 = divmod(int(np.argmax(pair)), r.n_shifts)
+    if pair[s, s2] == -np.inf or (s, s2) == (s0, s1):
+        r.place(a, d, s0, q0)
+        r.place(a, e, s1, q1)
+        return False
+    qa = int(np.argmax(first[s]))
+    # exact values, the second day priced after the first is placed
+    r.place(a, d, s0, q0)
+    current = first[s0, q0] + r.agent_values(a, e, r.day_values(e))[s1, q1]
+    r.unplace(a, d)
+    r.place(a, d, s, qa)
+    after = r.agent_values(a, e, r.day_values(e))
+    qb = int(np.argmax(after[s2]))
+    if first[s, qa] + after[s2, qb] > current + _EPS:
+        r.place(a, e, s2, qb)
+        return True
+    r.unplace(a, d)
+    r.place(a, d, s0, q0)
+    r.place(a, e, s1, q1)
+    return False
+
+
 def _add(r: _Roster, a: int, d: int) -> bool:
     allowed = r.allowed_shifts(a, d)
     if not allowed.any():
@@ -334,13 +429,76 @@ def _add(r: _Roster, a: int, d: int) -> bool:
     return False
 
 
-def starting_roster(rm: RosterModel, *, deadline: float | None = None) -> dict[tuple[int, int], Placement]:
+RUIN_SHARE = 0.07  # share of the agents whose week is ruined in one round
+DETERMINISTIC_ROUNDS = 300  # rounds at most when there is no deadline
+
+
+def _search(r: _Roster, rng: np.random.Generator, deadline: float | None, on_improve=None) -> tuple[int, int]:
+    """Iterated local search: ruin some agents' week, rebuild greedily, polish, keep if better.
+
+    Stops at the deadline, after as many rounds in a row without improvement
+    as there are agents (at least 20), or (without a deadline) after
+    ``DETERMINISTIC_ROUNDS`` rounds.  Returns (rounds, improvements).
+    """
+    best = r.objective()
+    size = max(1, round(RUIN_SHARE * r.n_agents))
+    patience = max(20, r.n_agents)
+    rounds = improved = stall = 0
+    while stall < patience and (deadline is not None or rounds < DETERMINISTIC_ROUNDS):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        rounds += 1
+        snap = r.snapshot()
+        agents = sorted(int(a) for a in rng.choice(r.n_agents, size=size, replace=False))
+        for a in agents:
+            for d in r.weeks[int(rng.integers(len(r.weeks)))]:
+                if (a, d) in r.shift_on:
+                    r.unplace(a, d)
+        _construct(r)
+        _improve(r, deadline, agents)
+        value = r.objective()
+        if value < best:
+            best, stall, improved = value, 0, improved + 1
+            if on_improve is not None:
+                on_improve(best / SCALE)
+        else:
+            r.restore(snap)
+            stall += 1
+    return rounds, improved
+
+
+def starting_roster(
+    rm: RosterModel,
+    *,
+    deadline: float | None = None,
+    seed: int = 0,
+    on_improve: Callable[[float], None] | None = None,
+) -> dict[tuple[int, int], Placement]:
     """``{(agent, day): (shift, queue)}``: a good roster that keeps every built-in hard rule.
 
-    ``deadline`` (a ``time.perf_counter()`` value) stops the local search
-    early; without it the search runs until no move improves.
+    ``deadline`` (a ``time.perf_counter()`` value) stops the search early;
+    without one it stops on its own (same inputs and seed, same roster).
+    ``on_improve`` receives the objective (cost units) of every better roster.
     """
+    started = time.perf_counter()
+    report = on_improve or (lambda _: None)
     r = _Roster(rm)
     _construct(r)
+    built = r.objective()
+    report(built / SCALE)
     _improve(r, deadline)
+    polished = r.objective()
+    if polished < built:
+        report(polished / SCALE)
+    rounds, improved = _search(r, np.random.default_rng(seed), deadline, on_improve)
+    log.info(
+        "roster warm start: greedy %.0f, local search %.0f, %d of %d ruin-and-rebuild rounds improved to %.0f "
+        "(%.1f s)",
+        built / SCALE,
+        polished / SCALE,
+        improved,
+        rounds,
+        r.objective() / SCALE,
+        time.perf_counter() - started,
+    )
     return r.placements()

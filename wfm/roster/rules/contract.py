@@ -26,7 +26,9 @@ RULE = "contract"
 SHORTFALL = "contract_shortfall"
 
 
-def target_minutes(contract_minutes_per_week: int, employed_days: int, leave_days: int, leave_credit: int) -> int:
+def target_minutes(
+    contract_minutes_per_week: int, employed_days: int, leave_days: int, leave_credit: int
+) -> int:
     """Paid minutes the agent should work in the horizon."""
     return max(0, contract_minutes_per_week * employed_days // 7 - leave_days * leave_credit)
 

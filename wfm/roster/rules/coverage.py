@@ -43,7 +43,10 @@ TIER_FACTORS = (1.0, 1.5, 2.0)
 
 def tiers_and_over(weights: Weights, minutes: int) -> tuple[list[Tier], int]:
     """Shortfall bands (in on-phone minutes) with their cost per minute, and the over-staffing cost per minute."""
-    short = [scaled_coefficient(weights.short_agent_interval * f, minutes, "short_agent_interval") for f in TIER_FACTORS]
+    short = [
+        scaled_coefficient(weights.short_agent_interval * f, minutes, "short_agent_interval")
+        for f in TIER_FACTORS
+    ]
     over = scaled_coefficient(weights.over_agent_interval, minutes, "over_agent_interval")
     return [Tier(minutes, short[0]), Tier(minutes, short[1]), Tier(None, short[2])], over
 

@@ -34,8 +34,11 @@ def agent_week_cap(rm: RosterModel, a: int, week: list[int]) -> int:
     """Paid minutes agent ``a`` may work in ``week`` (day indexes of one ISO week)."""
     agent = rm.agents[a]
     leave = sum(rm.on_leave(a, d) for d in week)
-    return weekly_cap(rm.scenario.rules.max_weekly_minutes, agent.contract_minutes_per_week,
-                      leave * leave_credit_minutes(agent))
+    return weekly_cap(
+        rm.scenario.rules.max_weekly_minutes,
+        agent.contract_minutes_per_week,
+        leave * leave_credit_minutes(agent),
+    )
 
 
 def add(rm: RosterModel) -> list[Penalty]:
