@@ -394,3 +394,136 @@ def test_required_agents_erlang_a_ten_thousand_intervals_fast():
         patience_seconds=300,
     )
     assert np.all(fewer.service_level[busy & (n > 1)] < 0.8)
+
+
+# ---------------------------------------------------------------------------
+# Fast paths against slow references
+# ---------------------------------------------------------------------------
+def _linear_search(load, aht, t, patience, target, max_asa, max_ab, max_occ):
+    """Smallest n meeting every target, scanning n upward one agent at a time.
+
+    The conventions of required_agents: targets are met within 1e-12; Erlang C
+    needs a stable queue (n > A) even for a zero target; the occupancy cap applies last.
+    """
+    if load == 0:
+        return 0
+    calls = load * HALF_HOUR / aht
+    n = max(int(np.ceil(target * load)) - 1, 1) if np.isfinite(patience) else int(np.floor(load)) + 1
+    while True:
+        block = np.arange(n, n + 128)
+        k = erlang.queue_kpis(
+            block,
+            calls,
+            aht_seconds=aht,
+            interval_seconds=HALF_HOUR,
+            answer_seconds=t,
+            patience_seconds=patience,
+        )
+        ok = k.service_level >= target - 1e-12
+        if max_asa is not None:
+            ok &= k.asa_seconds <= max_asa + 1e-12
+        if max_ab is not None and np.isfinite(patience):
+            ok &= k.abandon_rate <= max_ab + 1e-12
+        if ok.any():
+            need = int(block[np.argmax(ok)])
+            break
+        n += 128
+    if max_occ is not None:
+        need = max(need, int(np.ceil(load / max_occ - 1e-9)))
+    return need
+
+
+def _random_cases(rng, size, erlang_a):
+    load = np.exp(rng.uniform(np.log(1e-3), np.log(2500.0), size))
+    load[: size // 10] = rng.uniform(1e-3, 1.0, size // 10)  # tiny loads
+    load[size // 10 : size // 5] = rng.uniform(1900.0, 2100.0, size // 5 - size // 10)  # ~2,000 Erlangs
+    load[size // 5 : size // 5 + 5] = [1.0, 2.0, 10.0, 100.0, 0.0]  # whole Erlangs, no load
+    aht = rng.uniform(30.0, 900.0, size)
+    t = np.where(rng.random(size) < 0.2, 0.0, rng.choice([5.0, 10.0, 20.0, 60.0, 180.0], size))
+    round_targets = rng.choice([0.5, 0.8, 0.9, 0.99], size)
+    target = np.where(rng.random(size) < 0.5, rng.uniform(0.5, 0.99, size), round_targets)
+    # Patience from a twentieth of the AHT to five times it (the scan's cost grows with it).
+    patience = aht * np.exp(rng.uniform(np.log(0.05), np.log(5.0), size))
+    if not erlang_a:
+        patience[:] = np.inf
+    return load, aht, t, patience, target
+
+
+@pytest.mark.parametrize("erlang_a", [False, True], ids=["erlang_c", "erlang_a"])
+@pytest.mark.parametrize("caps", [False, True], ids=["service_level", "all_caps"])
+def test_required_agents_equals_linear_search(erlang_a, caps):
+    """The search (Erlang C: Erlang B recursion from floor(A) + 1; Erlang A: gallop from
+    Erlang C's answer) returns exactly the n of a one-agent-at-a-time scan."""
+    rng = np.random.default_rng(2026 + 2 * erlang_a + caps)
+    size = 60 if erlang_a else 200
+    load, aht, t, patience, target = _random_cases(rng, size, erlang_a)
+    max_asa = np.exp(rng.uniform(np.log(0.5), np.log(300.0), size)) if caps else None
+    max_ab = np.exp(rng.uniform(np.log(0.002), np.log(0.3), size)) if caps and erlang_a else None
+    max_occ = rng.choice([0.7, 0.8, 0.85, 0.9, 1.0], size) if caps else None
+    got = erlang.required_agents(
+        load * HALF_HOUR / aht,
+        aht_seconds=aht,
+        interval_seconds=HALF_HOUR,
+        answer_seconds=t,
+        service_level=target,
+        patience_seconds=patience if erlang_a else None,
+        max_asa_seconds=max_asa,
+        max_abandon_rate=max_ab,
+        max_occupancy=max_occ,
+    )
+    pick = lambda v, i: None if v is None else float(v[i])  # noqa: E731
+    want = [
+        _linear_search(
+            load[i], aht[i], t[i], patience[i], target[i], pick(max_asa, i), pick(max_ab, i), pick(max_occ, i)
+        )
+        for i in range(size)
+    ]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_required_agents_far_from_start():
+    """A tight ASA cap puts the answer more than 64 agents above the load: the search
+    finishes by bisection and still returns the smallest n."""
+    common = dict(aht_seconds=180.0, interval_seconds=HALF_HOUR, answer_seconds=20.0)
+    n = int(erlang.required_agents(20_000, service_level=0.8, max_asa_seconds=0.001, **common))
+    asa = erlang.erlang_c_kpis(np.array([n - 1, n]), 20_000, **common).asa_seconds
+    assert n > 2000 + 64 and asa[1] <= 0.001 < asa[0]
+
+
+def test_erlang_b_linear_and_log_series_agree():
+    rng = np.random.default_rng(11)
+    a = np.exp(rng.uniform(np.log(1e-3), np.log(3000.0), 2000))
+    spread = rng.normal(0.0, 3.0, a.size) * np.sqrt(a) + rng.integers(-3, 30, a.size)
+    n = np.maximum(np.floor(a + spread), 1.0)
+    np.testing.assert_allclose(
+        erlang._log_inv_erlang_b_linear(n, a), erlang._log_inv_erlang_b_log(n, a), rtol=1e-12, atol=1e-12
+    )
+
+
+def test_erlang_b_far_above_load_matches_decimal():
+    # 1/B(3000, 1500) is about e^580: summed in log space, B still a normal double.
+    getcontext().prec = 50
+    ref, want = Decimal(1), {}
+    for k in range(1, 3001):
+        ref = 1500 * ref / (k + 1500 * ref)
+        if k in (2400, 2700, 3000):
+            want[k] = float(ref)
+    got = erlang.erlang_b(np.array(list(want)), 1500.0)
+    np.testing.assert_allclose(got, list(want.values()), rtol=1e-11)
+    assert 0.0 < got[-1] < 1e-200
+
+
+def test_erlang_a_linear_and_log_series_agree():
+    rng = np.random.default_rng(12)
+    x = np.exp(rng.uniform(np.log(1e-3), np.log(3000.0), 2000))
+    y = x * np.exp(rng.normal(0.0, 0.5, x.size))
+    y[:5] = [1e-3, 2.0, 50.0, 3000.0, 1e-6]
+    x[:5] = [1e-3, 1e-3, 1.0, 10.0, 5.0]
+    for u, v in zip(erlang._erlang_a_series(x, y), erlang._erlang_a_series_log(x, y), strict=True):
+        np.testing.assert_allclose(u, v, rtol=1e-12, atol=1e-11)
+    # Largest terms below e^900 and e^1180: summed in linear space, scaled down by e^-300 and e^-580.
+    x, y = np.array([1000.0, 1000.0]), np.array([3000.0, 3400.0])
+    scale = np.maximum(erlang._erlang_a_log_peak(x, y) - 600.0, 0.0)
+    assert np.all((scale > 300.0) & (scale < 700.0))
+    for u, v in zip(erlang._erlang_a_series(x, y), erlang._erlang_a_series_log(x, y), strict=True):
+        np.testing.assert_allclose(u, v, rtol=1e-12)

@@ -32,14 +32,18 @@ Models and conventions
 
 Numerical method
 ----------------
-No factorials and no powers are formed; everything is summed in log space.
+No factorials and no powers are formed.  The series below are summed in linear
+space where a bound on their largest term keeps every term between about e^-700
+and e^600 (always near the staffing a search looks at), else in log space.
 
 * Erlang B: ``1/B(n, A) = sum_{i=0..n} prod_{m=1..i} (n - m + 1) / A``.  The terms
   rise while ``n - i + 1 > A`` and then fall faster than a geometric series, so
-  the sum stops once a geometric bound on the rest is below 1e-16 of the total.
-  Cost: ``O(max(n - A, 0) + sqrt(A))`` vectorised steps, independent of the
-  other intervals' sizes once they have finished.  Accurate for A in the
-  thousands.
+  the sum stops once a geometric bound on the rest is below 1e-16 of the total
+  (in linear space the number of terms is fixed beforehand from such a bound,
+  and the intervals are sorted by it so that each step updates a contiguous
+  tail of the arrays).  Cost: ``O(max(n - A, 0) + sqrt(A))`` vectorised steps,
+  independent of the other intervals' sizes once they have finished.  Accurate
+  for A in the thousands.
 * Erlang A: the birth-death chain with states ``n + k`` (k callers waiting)
   and death rate ``n*mu + k*theta`` (``mu = 1/aht``, ``theta = 1/patience``).
   With ``x = n*mu/theta``, ``y = lambda/theta`` and
@@ -59,8 +63,10 @@ No factorials and no powers are formed; everything is summed in log space.
     ``x / (x + k + 1)`` after an expected ``sum_{j=0..k} 1 / (theta (x + j + 1))``
     seconds given that outcome, which gives the answered callers' mean wait.
 
-Searching for the smallest staffing is a bisection run on all intervals at once
-in numpy (see :func:`required_agents`).
+Searching for the smallest staffing runs on all intervals at once in numpy (see
+:func:`required_agents`): for Erlang C one Erlang B series and then one agent at a
+time with the recursion ``1/B(n) = 1 + (n / A) / B(n - 1)``; for Erlang A a galloping
+search around the Erlang C staffing.
 """
 
 from __future__ import annotations
@@ -77,10 +83,14 @@ logger = logging.getLogger(__name__)
 _LOG_TAIL = -37.0
 # Once 1/B(n, A) exceeds e^800, B is below the smallest positive double: it is 0.
 _LOG_INV_B_ZERO = 800.0
+# The Erlang B series is summed in linear space when its largest term is below e^600.
+_LOG_LINEAR_MAX = 600.0
 # Comparisons against targets forgive this much floating-point noise.
 _TARGET_SLACK = 1e-12
 # Doublings of the search bracket before a target is declared unreachable.
 _MAX_DOUBLINGS = 40
+# Agents added one at a time by the Erlang C search before it switches to bisection.
+_MARCH_STEPS = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,13 +121,87 @@ class Kpis:
 
 
 # ---------------------------------------------------------------------------
-# Series in log space
+# Series
 # ---------------------------------------------------------------------------
 def _log_inv_erlang_b(n: NDArray[np.float64], a: NDArray[np.float64]) -> NDArray[np.float64]:
     """log(1 / B(n, a)) for 1-D arrays with integer-valued ``n >= 1`` and ``a > 0``.
 
-    ``inf`` where B is below the smallest double.
+    ``inf`` where B is below the smallest double.  The series is summed in linear
+    space wherever its largest term is below e^600 (every n up to a little above
+    the load, where staffing searches look), else in log space.
     """
+    out = np.empty(n.shape)
+    with np.errstate(divide="ignore", over="ignore"):
+        # Index p of the largest term and a bound on its log: the mean of the logs of its
+        # factors (n - m + 1) / a, m = 1..p, is at most the log of their mean.
+        peak = np.maximum(np.ceil(n - a), 0.0)
+        linear = peak * np.log((n - 0.5 * (peak - 1.0)) / a) < _LOG_LINEAR_MAX
+    if linear.all():
+        out[:] = _log_inv_erlang_b_linear(n, a)
+    else:
+        out[linear] = _log_inv_erlang_b_linear(n[linear], a[linear])
+        out[~linear] = _log_inv_erlang_b_log(n[~linear], a[~linear])
+    return out
+
+
+def _series_length(n: NDArray[np.float64], a: NDArray[np.float64]) -> NDArray[np.int64]:
+    """How many terms of the Erlang B series bring the rest below e^-37 of the sum.
+
+    After the largest term (index ``p = max(ceil(n - a), 0)``) the ratio of term
+    ``p + j + 1`` to term ``p + j`` is ``r = (n - p - j) / a <= min(1 - j / a, r_0)``, so
+    term ``p + j`` is at most ``exp(-j (j - 1) / (2 a))`` and at most ``r_0^j`` times the
+    largest, and the rest after it at most ``r / (1 - r)`` times it.  The length is
+    the smaller of the two bounds (and at most n, the whole series).
+    """
+    peak = np.maximum(np.ceil(n - a), 0.0)
+    gauss = 1.0 + np.ceil(np.sqrt(2.0 * a * (-_LOG_TAIL + np.log(np.maximum(a, 1.0)))))
+    r0 = (n - peak) / a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        geometric = np.ceil((-_LOG_TAIL + np.log(r0 / (1.0 - r0))) / -np.log(r0)) + 1.0
+    # r_0 == 0 (a < 1, the largest term is the last) gives NaN here; fmax turns it into 1.
+    length = peak + np.where(r0 < 1.0, np.minimum(gauss, np.fmax(geometric, 1.0)), gauss)
+    return np.minimum(length, n).astype(np.int64)
+
+
+def _argsort_lengths(length: NDArray[np.int64]) -> NDArray[np.intp]:
+    """Stable argsort of series lengths (numpy radix-sorts 16-bit integers)."""
+    if length.size and int(length.max()) <= np.iinfo(np.int16).max:
+        return np.argsort(length.astype(np.int16), kind="stable")
+    return np.argsort(length, kind="stable")
+
+
+def _log_inv_erlang_b_linear(n: NDArray[np.float64], a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """log(1 / B(n, a)) by the series summed in linear space: its largest term must be below e^600.
+
+    ``1/B = sum_{i=0..n} t_i`` with ``t_0 = 1`` and ``t_i = t_{i-1} (n - i + 1) / a``.  The
+    intervals are sorted by the number of terms they need (:func:`_series_length`),
+    so that step i updates a contiguous tail of the arrays.
+    """
+    if n.size == 0:
+        return np.empty(0)
+    length = _series_length(n, a)
+    order = _argsort_lengths(length)
+    length = length[order]
+    factor = n[order]  # n - i + 1 at step i
+    a_s = a[order]
+    term = np.ones(n.size)
+    total = np.ones(n.size)
+    ratio = np.empty(n.size)
+    starts = np.searchsorted(length, np.arange(1, int(length[-1]) + 1), side="left")
+    for k in starts:
+        f, r, t = factor[k:], ratio[k:], term[k:]
+        np.divide(f, a_s[k:], out=r)
+        np.multiply(t, r, out=t)
+        np.add(total[k:], t, out=total[k:])
+        np.subtract(f, 1.0, out=f)
+    out = np.empty(n.size)
+    out[order] = np.log(total)
+    out[out > _LOG_INV_B_ZERO] = np.inf
+    return out
+
+
+def _log_inv_erlang_b_log(n: NDArray[np.float64], a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """log(1 / B(n, a)) by the series summed in log space (any n >= 1, a > 0)."""
     out = np.empty(n.shape)
     idx = np.arange(n.size)
     n, la, a = n.copy(), np.log(a), a.copy()
@@ -146,7 +230,118 @@ def _erlang_a_series(
 
     With ``t_k = prod_{i=1..k} y / (x + i)`` and ``H_k = sum_{j=0..k} 1 / (x + j + 1)``:
     ``log sum_{k>=1} t_k``, ``log sum_k k t_k`` and ``log sum_{k>=0} t_k x H_k / (x + k + 1)``.
+    Summed in linear space, scaled down by up to e^-700, where that keeps the largest
+    term (``t_p``, ``p = floor(y - x)``; see :func:`_erlang_a_log_peak`) below e^600
+    and ``t_1 = y / (x + 1)`` above e^-500; else in log space.
     """
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        log_peak = _erlang_a_log_peak(x, y)
+        scale = np.maximum(log_peak - _LOG_LINEAR_MAX, 0.0)
+        linear = (np.log(y) - np.log1p(x) > -500.0) & (scale < 700.0)
+    if linear.all():
+        return _erlang_a_series_linear(x, y, scale)
+    out = tuple(np.empty(x.shape) for _ in range(3))
+    if linear.any():
+        for o, v in zip(out, _erlang_a_series_linear(x[linear], y[linear], scale[linear]), strict=True):
+            o[linear] = v
+    for o, v in zip(out, _erlang_a_series_log(x[~linear], y[~linear]), strict=True):
+        o[~linear] = v
+    return out
+
+
+def _erlang_a_log_peak(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+    """An upper bound on the log of the largest term ``t_p``, ``p = max(floor(y - x), 0)``.
+
+    ``log t_p = p log y - sum_{i=1..p} log(x + i)``, and the sum is at least
+    ``int_0^p log(x + u) du = (x + p) log(x + p) - x log x - p``.
+    """
+    p = np.maximum(np.floor(y - x), 0.0)
+    x_log_x = np.where(x > 0, x * np.log(x), 0.0)
+    return np.where(p > 0, p * np.log(y) - (x + p) * np.log(x + p) + x_log_x + p, 0.0)
+
+
+def _erlang_a_series_linear(
+    x: NDArray[np.float64], y: NDArray[np.float64], scale: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`_erlang_a_series` in linear space, every term times ``exp(-scale)``.
+
+    ``scale`` (0 to 700) brings the largest term below e^600; the first terms
+    must stay above e^-500 (``y / (x + 1) > e^-500``) before scaling.
+
+    The intervals are sorted by an estimate of the terms they need (after the
+    largest term ``t_p`` they fall at least like ``exp(-j^2 / (2 (y + j)))`` and like
+    ``r^j``, ``r = y / (x + p + 1)``), so that step k updates a contiguous tail of the
+    arrays.  Afterwards the stopping rule of the log-space sum is checked on every
+    interval and the few that fail it take more terms.
+    """
+    size = x.size
+    if size == 0:
+        return np.empty(0), np.empty(0), np.empty(0)
+    base = np.maximum(np.floor(y - x), 1.0)
+    r_base = y / (x + base + 1.0)
+    with np.errstate(divide="ignore"):
+        c = -_LOG_TAIL + np.log((base + 2.0) * (y + 2.0))
+        gauss = c + np.sqrt(c * c + 2.0 * c * y)
+        geometric = (c - np.log1p(-r_base) * 2.0) / -np.log(r_base)
+    length = np.ceil(base + np.minimum(gauss, geometric)).astype(np.int64)
+    order = _argsort_lengths(length)
+    length = length[order]
+    xs, ys, scale = x[order], y[order], scale[order]
+    term = np.exp(-scale)  # t_k
+    denom = xs.copy()  # x + k
+    h = 1.0 / (xs + 1.0)  # H_k
+    s1 = np.zeros(size)
+    sq = np.zeros(size)
+    sw = term * xs * h * h  # k = 0: x H_0 / (x + 1)
+    inv = np.empty(size)
+    scratch = np.empty(size)
+    starts = np.searchsorted(length, np.arange(1, int(length[-1]) + 1), side="left")
+    for k, j in enumerate(starts, start=1):
+        t, d, iv, w = term[j:], denom[j:], inv[j:], scratch[j:]
+        np.add(d, 1.0, out=d)
+        np.divide(ys[j:], d, out=w)
+        np.multiply(t, w, out=t)  # t_k = t_{k-1} y / (x + k)
+        np.add(s1[j:], t, out=s1[j:])
+        np.multiply(t, float(k), out=w)
+        np.add(sq[j:], w, out=sq[j:])
+        np.add(d, 1.0, out=iv)
+        np.divide(1.0, iv, out=iv)  # 1 / (x + k + 1)
+        np.add(h[j:], iv, out=h[j:])
+        np.multiply(t, xs[j:], out=w)
+        np.multiply(w, iv, out=w)
+        np.multiply(w, h[j:], out=w)
+        np.add(sw[j:], w, out=sw[j:])
+    # The log-space stopping rule; intervals that fail it continue term by term.
+    k = length.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        idx = np.arange(size)
+        while True:
+            r = ys[idx] / (xs[idx] + k[idx] + 1.0)
+            tail = term[idx] * ((k[idx] + 1.0) * r / (1.0 - r) + r / (1.0 - r) ** 2)
+            idx = idx[~((r < 1) & (tail < s1[idx] * np.exp(_LOG_TAIL)))]
+            if not idx.size:
+                break
+            k[idx] += 1.0
+            denom[idx] += 1.0
+            term[idx] *= ys[idx] / denom[idx]
+            s1[idx] += term[idx]
+            sq[idx] += k[idx] * term[idx]
+            iv = 1.0 / (denom[idx] + 1.0)
+            h[idx] += iv
+            sw[idx] += term[idx] * xs[idx] * iv * h[idx]
+    out = []
+    for v in (s1, sq, sw):
+        o = np.empty(size)
+        with np.errstate(divide="ignore"):
+            o[order] = np.log(v) + scale
+        out.append(o)
+    return out[0], out[1], out[2]
+
+
+def _erlang_a_series_log(
+    x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`_erlang_a_series` in log space (any ``x > 0``, ``y > 0``)."""
     s1 = np.full(x.shape, -np.inf)
     sq = np.full(x.shape, -np.inf)
     # k = 0 term of the answered-wait sum: t_0 = 1, H_0 = 1 / (x + 1).
@@ -501,12 +696,16 @@ def required_agents(
     Zero calls need zero agents (floors such as a queue's minimum staffing are
     the caller's business).
 
-    The search brackets every interval at once: from a lower bound that cannot
-    meet the target (``floor(A)`` for Erlang C, which is unstable there;
+    The answer is the smallest feasible n above a lower bound that cannot meet
+    the target (``floor(A)`` for Erlang C, which is unstable there;
     ``ceil(service_level * A) - 1`` for Erlang A, since no more than ``n / A`` of
-    the calls can be answered) the upper end doubles until feasible, then numpy
-    bisection finds the smallest feasible n.  Raises ValueError when a target
-    cannot be met (e.g. ``service_level >= 1``).
+    the calls can be answered), and at least the occupancy cap; feasibility is
+    monotone in n.  Every interval is searched at once.  Erlang C climbs from
+    that bound (or the occupancy cap) one agent at a time, each step O(1) by the
+    Erlang B recursion (:func:`_erlang_c_search`); Erlang A gallops from the
+    Erlang C staffing, usually within a few agents, and bisects
+    (:func:`_gallop`).  Raises ValueError when a target cannot be met (e.g.
+    ``service_level >= 1``).
 
     >>> int(required_agents(100, aht_seconds=180, interval_seconds=1800, answer_seconds=20,
     ...                     service_level=0.8))
@@ -526,6 +725,7 @@ def required_agents(
         raise ValueError("max_occupancy must be in (0, 1]")
 
     result = np.zeros(load.size, dtype=np.int64)
+    cap = None if max_occ is None else np.ceil(load / max_occ - 1e-9)
     busy = np.flatnonzero(load > 0)
     if busy.size:
         a, aht_b, t_b, pat_b, target = load[busy], aht[busy], answer[busy], patience[busy], sl_target[busy]
@@ -542,16 +742,118 @@ def required_agents(
                 ok &= ~impatient[sel] | (ab <= ab_b[sel] + _TARGET_SLACK)
             return ok
 
+        # Infeasible bounds.  Below the occupancy cap the answer is the cap, so the
+        # search may treat cap - 1 as infeasible too.
         lo = np.where(impatient, np.maximum(np.ceil(target * a) - 1.0, 0.0), np.floor(a))
-        hi = _bracket(lo, np.ceil(2.0 * np.sqrt(a)) + 1.0, feasible)
-        result[busy] = _bisect(lo, hi, feasible).astype(np.int64)
+        if cap is not None:
+            lo = np.maximum(lo, cap[busy] - 1.0)
+        n_b = np.empty(busy.size)
+        patient = np.flatnonzero(~impatient)
+        if patient.size:
+            n_b[patient] = _erlang_c_search(lo[patient], patient, a, aht_b, t_b, target, asa_b, feasible)
+        erl_a = np.flatnonzero(impatient)
+        if erl_a.size:
+            # Erlang C's staffing is usually within a few agents of Erlang A's.
+            guess = _erlang_c_search(np.floor(a[erl_a]), erl_a, a, aht_b, t_b, target, asa_b, None)
+            n_b[erl_a] = _gallop(lo[erl_a], np.maximum(guess, lo[erl_a] + 1.0), erl_a, feasible)
+        result[busy] = n_b.astype(np.int64)
         logger.debug(
             "required_agents: %d intervals with load, %d on Erlang A", busy.size, int(impatient.sum())
         )
-    if max_occ is not None:
-        cap = np.ceil(load / max_occ - 1e-9).astype(np.int64)
-        result = np.maximum(result, cap)
+    if cap is not None:
+        result = np.maximum(result, cap.astype(np.int64))
     return _out(result, shape)
+
+
+def _erlang_c_search(lo, sel, a, aht, t, target, max_asa, feasible):
+    """Smallest n > lo meeting the Erlang C targets of the intervals ``sel`` (lo >= floor(A)).
+
+    ``lo`` has one value per entry of ``sel``, which indexes the arrays ``a``, ``aht``,
+    ``t``, ``target`` and ``max_asa`` (or None).  ``feasible(n, sel)`` is the full
+    check, used past ``_MARCH_STEPS`` (when None, as for a first guess, those
+    intervals get the last n tried plus one).
+
+    ``1/B`` at ``lo + 1`` comes from the series; then ``n`` climbs one agent at a
+    time with the recursion ``1/B(n) = 1 + (n / A) / B(n-1)`` (O(1) a step; a sum of
+    positive terms, so it keeps the relative precision) until the service level,
+    ``1 - C exp(-(n - A) t / aht)`` with ``C = n / ((n - A) / B + A)``, and the ASA,
+    ``C aht / (n - A)``, meet their targets.  Intervals still short after
+    ``_MARCH_STEPS`` agents finish with :func:`_bracket` and :func:`_bisect` on the
+    full kernel.
+    """
+    out = np.empty(sel.size)
+    n = lo + 1.0
+    a_s = a[sel]
+    tau = t[sel] / aht[sel]
+    with np.errstate(over="ignore"):  # 1/B and 1/A overflow to inf far above the load: C = 0
+        # One row per quantity, so that dropping the finished intervals is one indexing.
+        rows = [np.arange(sel.size, dtype=float), n, n - a_s, np.exp(_log_inv_erlang_b(n, a_s)),
+                np.exp(-(n - a_s) * tau), np.exp(-tau), a_s, 1.0 / a_s, target[sel] - _TARGET_SLACK]
+    if max_asa is not None:
+        rows.append((max_asa[sel] + _TARGET_SLACK) / aht[sel])
+    state = np.stack(rows)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(_MARCH_STEPS + 1):
+            idx, n, gap, inv_b, decay, q, a_s, inv_a, target_s = state[:9]
+            if step:
+                n += 1.0
+                gap += 1.0
+                inv_b *= n * inv_a
+                inv_b += 1.0
+                decay *= q
+            c = n / (gap * inv_b + a_s)
+            ok = 1.0 - c * decay >= target_s
+            if max_asa is not None:
+                ok &= c / gap <= state[9]
+            if ok.any():
+                out[idx[ok].astype(np.intp)] = n[ok]
+                state = state[:, ~ok]
+                if not state.shape[1]:
+                    return out
+    # Far from the start (e.g. a tight ASA cap): bracket and bisect from the last n tried.
+    idx, n = state[0].astype(np.intp), state[1]
+    if feasible is None:
+        out[idx] = n + 1.0
+        return out
+    rest = sel[idx]
+    lo_r = n.copy()
+    hi = _bracket(lo_r, np.ceil(2.0 * np.sqrt(a[rest])) + 1.0, lambda m, s: feasible(m, rest[s]))
+    out[idx] = _bisect(lo_r, hi, lambda m, s: feasible(m, rest[s]))
+    return out
+
+
+def _gallop(lo, start, sel, feasible):
+    """Smallest feasible n > lo for the intervals ``sel``, searching from ``start > lo``.
+
+    Feasibility must be monotone in n and ``lo`` counts as infeasible.  From
+    ``start`` the search steps 1, 2, 4, ... agents up while infeasible, or down
+    while feasible (not below ``lo + 1``), then bisects the bracket; every round
+    is one kernel call on all unfinished intervals.  Two evaluations suffice when
+    ``start`` is the answer or the one below it.
+    """
+    lo, hi = lo.copy(), np.full(lo.shape, np.inf)
+    ok = feasible(start, sel)
+    hi[ok], lo[~ok] = start[ok], start[~ok]
+    step = np.ones(lo.shape)
+    galloping = np.ones(lo.shape, dtype=bool)  # still stepping away from start; then bisecting
+    for _ in range(_MAX_DOUBLINGS + 64):
+        pending = np.flatnonzero(hi - lo > 1)
+        if not pending.size:
+            return hi
+        lo_p, hi_p, step_p, gal = lo[pending], hi[pending], step[pending], galloping[pending]
+        up = ~np.isfinite(hi_p)
+        bisect = np.floor((lo_p + np.where(up, lo_p, hi_p)) / 2.0)  # (up rows are galloping)
+        probe = np.where(gal, np.where(up, lo_p + step_p, np.maximum(hi_p - step_p, lo_p + 1.0)), bisect)
+        ok = feasible(probe, sel[pending])
+        hi[pending[ok]] = probe[ok]
+        lo[pending[~ok]] = probe[~ok]
+        # Going up, the first feasible probe brackets; going down, the first infeasible one.
+        galloping[pending] = gal & np.where(up, ~ok, ok)
+        step[pending] = 2.0 * step_p
+        if np.any(up & ~ok & (step_p >= 2.0**_MAX_DOUBLINGS)):
+            break
+    unmet = int(np.sum(hi - lo > 1))
+    raise ValueError(f"staffing target cannot be met for {unmet} interval(s) (check the targets)")
 
 
 def _bracket(lo, step, feasible):
