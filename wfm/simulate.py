@@ -99,7 +99,7 @@ from wfm.schema import (
     Queue,
     Scenario,
 )
-from wfm.staffing import agents_on_phone, predicted_kpis, slots_per_agent
+from wfm.staffing import agents_on_phone, predicted_kpis, queues_by_name, slots_per_agent
 
 logger = logging.getLogger(__name__)
 
@@ -583,15 +583,7 @@ def simulate_agents(
         raise InputError(f"simulate: missing column(s) {', '.join(missing)}")
     if replications < 1:
         raise InputError(f"simulate: replications must be at least 1, got {replications}")
-    by_name = {q.name: q for q in queues}
-    unknown = sorted(set(forecast[QUEUE].astype(str)) - set(by_name))
-    if unknown:
-        raise InputError(
-            [
-                f"forecast: queue '{u}' is not a queue in the scenario (queues: {', '.join(by_name)})"
-                for u in unknown
-            ]
-        )
+    by_name = queues_by_name(forecast, queues)
     if forecast.duplicated([QUEUE, DS]).any():
         raise InputError("forecast: a queue has more than one row for the same ds")
     agents_by = on_phone.groupby([QUEUE, DS], sort=False)[AGENTS].sum()

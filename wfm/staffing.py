@@ -135,6 +135,20 @@ def _limited(problems: list[str]) -> list[str]:
     return [*problems[:_MAX_PROBLEMS], f"... and {len(problems) - _MAX_PROBLEMS} more"]
 
 
+
+def queues_by_name(forecast: pd.DataFrame, queues: Sequence[Queue]) -> dict[str, Queue]:
+    """Queue objects by name; :class:`InputError` for any forecast queue the scenario does not define."""
+    by_name = {q.name: q for q in queues}
+    unknown = sorted(set(forecast[QUEUE].astype(str)) - set(by_name))
+    if unknown:
+        raise InputError(
+            [
+                f"forecast: queue '{u}' is not a queue in the scenario (queues: {', '.join(by_name)})"
+                for u in unknown
+            ]
+        )
+    return by_name
+
 def required_staff(
     forecast: pd.DataFrame,
     queues: Sequence[Queue],
@@ -172,15 +186,7 @@ def required_staff(
             f"forecast: missing column(s) {', '.join(missing)} (has: {', '.join(map(str, forecast.columns))})"
         )
 
-    by_name = {q.name: q for q in queues}
-    unknown = sorted(set(forecast[QUEUE].astype(str)) - set(by_name))
-    if unknown:
-        raise InputError(
-            [
-                f"forecast: queue '{u}' is not a queue in the scenario (queues: {', '.join(by_name)})"
-                for u in unknown
-            ]
-        )
+    by_name = queues_by_name(forecast, queues)
     duplicated = forecast.duplicated([QUEUE, DS])
     if duplicated.any():
         rows = forecast.loc[duplicated, [QUEUE, DS]].itertuples(index=False)

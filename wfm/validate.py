@@ -168,6 +168,17 @@ def _check_range(
     return True
 
 
+def _array_of_tables(doc: dict[str, Any], key: str, noun: str, problems: _Problems) -> list[Any]:
+    """The ``[[key]]`` array of scenario.toml, reporting a wrong type or an empty array."""
+    raw = doc.get(key, [])
+    if not isinstance(raw, list):
+        problems.add(f"{SCENARIO_FILE}: '{key}' must be an array of tables [[{key}]]")
+        return []
+    if key in doc and not raw:
+        problems.add(f"{SCENARIO_FILE}: [[{key}]] is empty; define at least one {noun}")
+    return raw
+
+
 def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None:
     """Parse and check scenario.toml; returns the typed pieces, or None when unusable."""
     try:
@@ -238,12 +249,7 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
 
     # [[queues]]
     queues: list[S.Queue] = []
-    raw_queues = doc.get("queues", [])
-    if not isinstance(raw_queues, list):
-        problems.add(f"{SCENARIO_FILE}: 'queues' must be an array of tables [[queues]]")
-        raw_queues = []
-    if "queues" in doc and not raw_queues:
-        problems.add(f"{SCENARIO_FILE}: [[queues]] is empty; define at least one queue")
+    raw_queues = _array_of_tables(doc, "queues", "queue", problems)
     seen: set[str] = set()
     out["queue_names"] = [
         str(t["name"]).strip() for t in raw_queues if isinstance(t, dict) and isinstance(t.get("name"), str)
@@ -314,12 +320,7 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
 
     # [[shifts]]
     shifts: list[S.ShiftTemplate] = []
-    raw_shifts = doc.get("shifts", [])
-    if not isinstance(raw_shifts, list):
-        problems.add(f"{SCENARIO_FILE}: 'shifts' must be an array of tables [[shifts]]")
-        raw_shifts = []
-    if "shifts" in doc and not raw_shifts:
-        problems.add(f"{SCENARIO_FILE}: [[shifts]] is empty; define at least one shift")
+    raw_shifts = _array_of_tables(doc, "shifts", "shift", problems)
     codes: set[str] = set()
     out["shift_codes"] = [
         str(t["code"]).strip() for t in raw_shifts if isinstance(t, dict) and isinstance(t.get("code"), str)
