@@ -275,6 +275,7 @@ _SHIFTS = (
     _Shift("P14", "14:00", 240, 0),
     _Shift("P17", "17:00", 240, 0),
     _Shift("P18", "18:00", 240, 0),
+    _Shift("P20", "20:00", 240, 0),  # evening chat (app/WeChat) part-time shift, ends at midnight
 )
 SHIFT_CODES = tuple(s.code for s in _SHIFTS)
 
