@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from wfm import schema as S
+from wfm.roster.rules.contract import target_minutes
+from wfm.roster.shifts import leave_credit_minutes
 from wfm.staffing import predicted_kpis
 
 LATE_SHIFT_END_MINUTE = 20 * 60  # a shift that ends after 20:00 counts as a late shift
@@ -123,16 +125,17 @@ def agent_totals(scenario: S.Scenario, assignments: pd.DataFrame) -> pd.DataFram
     """Per agent: days worked, paid minutes against contract, weekends, late shifts, leave."""
     shifts = {s.code: s for s in scenario.shifts}
     days = scenario.horizon.days
-    n_days = len(days)
     rows = []
     by_agent = {eid: g for eid, g in assignments.groupby(S.EMPLOYEE_ID)}
     for a in scenario.agents:
         g = by_agent.get(a.employee_id)
         codes = dict(zip(g[S.DATE], g[S.SHIFT_CODE], strict=True)) if g is not None else {}
         worked = [d for d, c in codes.items() if c in shifts]
-        leave_days = sum(1 for c in codes.values() if c == S.WORK_CODE_LEAVE)
+        employed = [d for d in days if d >= a.start_date]
+        leave_days = sum(1 for d in employed if codes.get(d) == S.WORK_CODE_LEAVE)
         paid = sum(shifts[codes[d]].paid_minutes for d in worked)
-        target = max(0.0, a.contract_minutes_per_week * n_days / 7 - leave_days * a.contract_minutes_per_week / 5)
+        # the same target the roster's contract rule caps and prices, so the sheets show what was enforced
+        target = target_minutes(a.contract_minutes_per_week, len(employed), leave_days, leave_credit_minutes(a))
         weekend_days = sum(1 for d in worked if d.weekday() >= 5)
         weekends = len({d - dt.timedelta(days=d.weekday() - 5) for d in worked if d.weekday() >= 5})
         late = sum(1 for d in worked if shifts[codes[d]].end_minute > LATE_SHIFT_END_MINUTE)
@@ -147,7 +150,7 @@ def agent_totals(scenario: S.Scenario, assignments: pd.DataFrame) -> pd.DataFram
                 "days_worked": len(worked),
                 "leave_days": leave_days,
                 "paid_minutes": paid,
-                "contract_target_minutes": round(target),
+                "contract_target_minutes": target,
                 "paid_minus_target_minutes": round(paid - target),
                 "weekend_days": weekend_days,
                 "weekends_worked": weekends,
