@@ -158,6 +158,26 @@ def run_info_for(scenario: S.Scenario, solve: S.SolveInfo | None, started: dt.da
     return info
 
 
+def _verify_roster(scenario: S.Scenario, activities, requirements) -> None:
+    """Refuse to write a roster the independent checker rejects (that would be a bug in wfm)."""
+    from wfm.check import check_roster
+
+    report = check_roster(scenario, activities, requirements)
+    if report.violations:
+        _fail(
+            ["the roster failed the independent check (this is a bug in wfm):"]
+            + [f"  {v.message}" for v in report.violations[:20]],
+            EXIT_INTERNAL,
+        )
+
+
+def _solver_line(si: S.SolveInfo) -> str:
+    return (
+        f"solver: status {si.status}, objective {si.objective:,.0f}, bound {si.bound:,.0f}, "
+        f"gap {100 * si.gap:.2f}%, {si.wall_seconds:.1f} s (seed {si.seed}, {si.workers} workers)"
+    )
+
+
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), help="Output folder (default outputs/<scenario>-<time>).")
@@ -165,7 +185,6 @@ def run_info_for(scenario: S.Scenario, solve: S.SolveInfo | None, started: dt.da
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 def run(directory: Path, out: Path | None, time_limit, workers, seed, no_plots: bool) -> None:
     """Forecast, staff, roster, evaluate and export a scenario folder end to end."""
-    from wfm.check import check_roster
     from wfm.export import RunFolder, check_run_dir, default_run_dir, write_run
     from wfm.io import load_scenario
     from wfm.pipeline import run as run_pipeline
@@ -184,13 +203,7 @@ def run(directory: Path, out: Path | None, time_limit, workers, seed, no_plots: 
         )
         result = run_pipeline(scenario, progress=progress, time_limit_seconds=time_limit, workers=workers, seed=seed)
         progress.flush()
-        report = check_roster(scenario, result.roster.activities, result.requirements)
-        if report.violations:
-            _fail(
-                ["the roster failed the independent check (this is a bug in wfm):"]
-                + [f"  {v.message}" for v in report.violations[:20]],
-                EXIT_INTERNAL,
-            )
+        _verify_roster(scenario, result.roster.activities, result.requirements)
         info = run_info_for(scenario, result.roster.info, started, time.perf_counter() - t0)
         info["check_violations"] = 0
         info["short_intervals"] = result.evaluation.short_intervals
@@ -198,11 +211,7 @@ def run(directory: Path, out: Path | None, time_limit, workers, seed, no_plots: 
         with RunFolder(target) as folder:
             write_run(folder, result, info, plots=not no_plots)
             final = folder.commit()
-    si = result.roster.info
-    click.echo(
-        f"solver: status {si.status}, objective {si.objective:,.0f}, bound {si.bound:,.0f}, "
-        f"gap {100 * si.gap:.2f}%, {si.wall_seconds:.1f} s (seed {si.seed}, {si.workers} workers)"
-    )
+    click.echo(_solver_line(result.roster.info))
     for _, r in result.evaluation.queue_totals.iterrows():
         click.echo(
             f"  {r[S.QUEUE]:<14} volume {r['forecast_volume']:>9,.0f}  required {r['required_agent_hours']:>7,.0f} h  "
@@ -304,7 +313,6 @@ def staff(forecast_file: Path, directory: Path, out: Path, quantile: float | Non
 @_solver_options
 def roster(req_file: Path, directory: Path, out: Path, time_limit, workers, seed) -> None:
     """Solve the roster for a requirements CSV and write its HR_Import rows as CSV."""
-    from wfm.check import check_roster
     from wfm.export import hr_import_frame
     from wfm.io import load_scenario, read_stage_csv, write_csv
     from wfm.pipeline import run_roster
@@ -318,16 +326,9 @@ def roster(req_file: Path, directory: Path, out: Path, time_limit, workers, seed
                                  req_file.name)
         sol = run_roster(scenario, req, progress, time_limit_seconds=time_limit, workers=workers, seed=seed)
         progress.flush()
-        report = check_roster(scenario, sol.activities, req)
-        if report.violations:
-            _fail(["the roster failed the independent check (this is a bug in wfm):"]
-                  + [f"  {v.message}" for v in report.violations[:20]], EXIT_INTERNAL)
+        _verify_roster(scenario, sol.activities, req)
         write_csv(out, hr_import_frame(sol.activities))
-    si = sol.info
-    click.echo(
-        f"solver: status {si.status}, objective {si.objective:,.0f}, bound {si.bound:,.0f}, "
-        f"gap {100 * si.gap:.2f}%, {si.wall_seconds:.1f} s"
-    )
+    click.echo(_solver_line(sol.info))
     click.echo(f"wrote {out} ({len(sol.activities):,} rows)")
 
 
