@@ -11,6 +11,7 @@ from collections import deque
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import MONDAY, TZ, make_agent, make_scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,8 +33,6 @@ from wfm.simulate import (
     simulate_steady_state,
 )
 from wfm.staffing import required_staff
-
-from conftest import MONDAY, TZ, make_agent, make_scenario
 
 INF = math.inf
 

@@ -32,7 +32,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from wfm import __version__
 from wfm import schema as S
 from wfm.io import frame_to_csv_bytes
 
@@ -124,11 +123,7 @@ def _excel_value(v: Any) -> Any:
         return int(v)
     if isinstance(v, (np.floating, float)):
         f = float(v)
-        if np.isnan(f):
-            return None
-        if np.isinf(f):
-            return None
-        return f
+        return f if np.isfinite(f) else None  # Excel has no NaN or infinity: leave the cell empty
     return v
 
 

@@ -9,8 +9,8 @@ timezone-aware local wall-clock times labelled by the start of their interval.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import pandas as pd
 

@@ -516,7 +516,7 @@ def validate_history(
         key = pd.DataFrame({"q": qcol, "t": ts})
         dup = key.duplicated(keep="first") & ts.notna()
         if dup.any():
-            first = {k: i for i, k in zip(key.index[::-1], map(tuple, key.values[::-1]))}
+            first = {k: i for i, k in zip(key.index[::-1], map(tuple, key.values[::-1]), strict=True)}
             for i in frame.index[dup]:
                 problems.add(
                     f"{name} row {_row(i)}: duplicate interval {qcol[i]} {frame[S.INTERVAL_START][i]} "
@@ -670,7 +670,7 @@ def validate_time_off(
 # ---------------------------------------------------------------------------
 # Cross-file checks and assembly
 # ---------------------------------------------------------------------------
-def _check_shift_grid(shifts: list[S.ShiftTemplate], horizon: S.Horizon | None, problems: _Problems) -> None:
+def _check_shift_grid(shifts: list[S.ShiftTemplate], problems: _Problems) -> None:
     for s in shifts:
         if s.start_minute % 15:
             problems.add(f"{SCENARIO_FILE} [[shifts]] '{s.code}': start {s.start:%H:%M} must be on the 15-minute grid")
@@ -700,13 +700,13 @@ def build_scenario(raw: RawScenario) -> S.Scenario:
     horizon: S.Horizon | None = parsed.get("horizon") if parsed else None
     queue_names: list[str] = parsed.get("queue_names", []) if parsed else []
     shift_codes: list[str] = parsed.get("shift_codes", []) if parsed else []
-    _check_shift_grid(shifts, horizon, problems)
+    _check_shift_grid(shifts, problems)
     history = None
     if HISTORY_FILE in raw.frames:
         history = validate_history(raw.frames[HISTORY_FILE], queue_names, horizon.timezone if horizon else None, problems)
         if history is not None and horizon is not None:
             for q in queues:
-                if not (history[S.QUEUE] == q.name).any():  # noqa: SIM102
+                if not (history[S.QUEUE] == q.name).any():
                     problems.add(f"{HISTORY_FILE}: no rows for queue '{q.name}'; the forecast needs its history")
     agents: list[S.Agent] = []
     if AGENTS_FILE in raw.frames:
