@@ -19,6 +19,7 @@ import pandas as pd
 # ---------------------------------------------------------------------------
 CHANNELS = ("voice", "chat")
 ROLES = ("agent", "new_hire", "mentor", "lead")
+SHIFT_FAMILIES = ("early", "day", "late", "night")
 TIME_OFF_KINDS = ("leave", "day_off_request", "shift_request")
 INTERVAL_MINUTES_ALLOWED = (15, 30)
 
@@ -165,13 +166,16 @@ class Queue:
 class ShiftTemplate:
     """A shift pattern.  A shift spans ``paid_minutes + unpaid_minutes`` from ``start``.
 
-    The unpaid part is the lunch.  A shift may cross midnight.
+    The unpaid part is the lunch.  A shift may cross midnight.  ``family``
+    (early, day, late or night) is given in scenario.toml or derived from the
+    times by :func:`wfm.roster.shifts.shift_family`.
     """
 
     code: str
     start: dt.time
     paid_minutes: int
     unpaid_minutes: int = 0
+    family: str | None = None
 
     @property
     def start_minute(self) -> int:

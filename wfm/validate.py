@@ -96,6 +96,7 @@ _SHIFT_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "start": (str, True),
     "paid_minutes": (int, True),
     "unpaid_minutes": (int, False),
+    "family": (str, False),
 }
 _TOP_KEYS = {"name", "description", "country", "horizon", "queues", "shifts", "rules", "shrinkage", "solver", "weights"}
 _REQUIRED_SECTIONS = ("horizon", "queues", "shifts")
@@ -354,6 +355,11 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
             ok &= _check_range(s["paid_minutes"], 60, 720, where, "paid_minutes", problems)
         if "unpaid_minutes" in s:
             ok &= _check_range(s["unpaid_minutes"], 0, 120, where, "unpaid_minutes", problems)
+        if "family" in s and s["family"] not in S.SHIFT_FAMILIES:
+            problems.add(
+                f"{SCENARIO_FILE} {where}: family '{s['family']}' must be one of {', '.join(S.SHIFT_FAMILIES)}"
+            )
+            ok = False
         if ok and start_t is not None and {"code", "paid_minutes"} <= s.keys():
             shifts.append(
                 S.ShiftTemplate(
@@ -361,6 +367,7 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
                     start=start_t,
                     paid_minutes=int(s["paid_minutes"]),
                     unpaid_minutes=int(s.get("unpaid_minutes", 0)),
+                    family=s.get("family"),
                 )
             )
     out["shifts"] = shifts

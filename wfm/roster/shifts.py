@@ -12,6 +12,8 @@ each lives in exactly one function here:
   interval offsets at or beyond one day).
 * :func:`leave_credit_minutes` -- the paid minutes an approved leave day is
   worth (a fifth of the weekly contract).
+* :func:`shift_family` -- early, day, late or night, for the late/night
+  limits, the wellbeing rules and the Roster sheet's colours.
 
 Times are local wall-clock minutes: a day has 1440 minutes.  (In time zones
 with daylight saving a shift spanning the switch lasts an hour more or less
@@ -29,6 +31,9 @@ from wfm.schema import Agent, ShiftTemplate
 
 LUNCH_GRID_MINUTES = 15
 MINUTES_PER_DAY = 24 * 60
+EARLY_BEFORE_MINUTE = 8 * 60  # a shift starting before 08:00 is early
+LATE_AFTER_MINUTE = 21 * 60  # a shift ending after 21:00 is late
+NIGHT_BEFORE_MINUTE = 6 * 60  # a shift working any minute from 00:00 to 06:00 is a night shift
 
 
 def lunch_window(shift: ShiftTemplate) -> tuple[int, int]:
@@ -109,3 +114,32 @@ def on_phone_minutes(shift: ShiftTemplate, interval_minutes: int) -> dict[int, i
 def leave_credit_minutes(agent: Agent) -> int:
     """Paid minutes credited for one approved leave day: a fifth of the weekly contract, rounded."""
     return round(agent.contract_minutes_per_week / 5)
+
+
+def shift_family(shift: ShiftTemplate) -> str:
+    """``shift.family`` when scenario.toml gives it, else derived from the shift's times.
+
+    * night: works any minute between 00:00 and 06:00 (starts before 06:00,
+      or runs past midnight);
+    * late: ends after 21:00;
+    * early: starts before 08:00;
+    * day: everything else.
+
+    >>> shift_family(ShiftTemplate("L", dt.time(15), 480, 60))
+    'late'
+    >>> shift_family(ShiftTemplate("N", dt.time(22), 480, 60))
+    'night'
+    >>> shift_family(ShiftTemplate("E", dt.time(7), 480, 60))
+    'early'
+    >>> shift_family(ShiftTemplate("D", dt.time(9), 480, 60))
+    'day'
+    """
+    if shift.family:
+        return shift.family
+    if shift.start_minute < NIGHT_BEFORE_MINUTE or shift.end_minute > MINUTES_PER_DAY:
+        return "night"
+    if shift.end_minute > LATE_AFTER_MINUTE:
+        return "late"
+    if shift.start_minute < EARLY_BEFORE_MINUTE:
+        return "early"
+    return "day"
