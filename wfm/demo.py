@@ -1390,7 +1390,7 @@ def _readme(
         *_md_table(("contract minutes per week", "agents"), [(m, int(c)) for m, c in contracts.items()]),
         "",
         "Time off (all inside the horizon): "
-        + ", ".join(f"{int(kinds.get(k, 0))} `{k}` rows" for k in schema.TIME_OFF_KINDS)
+        + ", ".join(f"{int(kinds.get(k, 0))} `{k}` rows" for k in ("leave", "day_off_request", "shift_request"))
         + f" ({time_off.loc[time_off[schema.KIND] == 'leave', schema.EMPLOYEE_ID].nunique()} agents on approved "
         "leave in blocks of 1-5 days; shift requests name a shift the agent's contract and skills fit).",
         "",

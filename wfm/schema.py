@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -20,7 +20,8 @@ import pandas as pd
 CHANNELS = ("voice", "chat")
 ROLES = ("agent", "new_hire", "mentor", "lead")
 SHIFT_FAMILIES = ("early", "day", "late", "night")
-TIME_OFF_KINDS = ("leave", "day_off_request", "shift_request")
+TIME_OFF_KINDS = ("leave", "unavailable", "day_off_request", "shift_request", "shift_off_request")
+HARD_TIME_OFF_KINDS = ("leave", "unavailable")  # no shift that day; leave is paid, unavailable is not
 INTERVAL_MINUTES_ALLOWED = (15, 30)
 
 # HR_Import activities (fixed contract, see docs/inputs.md)
@@ -193,12 +194,77 @@ class ShiftTemplate:
 
 @dataclass(frozen=True)
 class Rules:
-    """Hard rostering rules in the scheduler's units."""
+    """Hard rostering rules in the scheduler's units: the defaults for every agent.
+
+    A contract (``[[contracts]]``) overrides any of the per-agent limits for
+    the agents that name it in agents.csv; see :class:`Contract`.
+
+    * ``min_consecutive_days`` / ``min_consecutive_days_off``: a run of worked
+      days (of days without a shift) lasts at least this long; 1 means no rule.
+      Runs touching the start or the end of the horizon are exempt: they may
+      continue outside it.
+    * ``max_working_weekends``: weekends (Saturday and Sunday of one week)
+      with a shift on either day, over the horizon; None means no limit.
+    * ``days_off_pair_per_week``: every full ISO week holds two consecutive
+      days without a shift.
+    * ``max_late_shifts_per_week`` / ``max_night_shifts_per_week``: shifts of
+      family late / night (see :func:`wfm.roster.shifts.shift_family`) per ISO week.
+    * ``forbidden_successions``: ``(first, second)`` shift codes; ``second`` is
+      never worked on the day after ``first``.
+    """
 
     min_rest_hours: float = 11.0
     max_consecutive_days: int = 6
+    min_consecutive_days: int = 1
+    min_consecutive_days_off: int = 1
     min_days_off_per_week: int = 2
+    days_off_pair_per_week: bool = False
     max_weekly_minutes: int = 2400
+    min_weekly_minutes: int = 0
+    max_working_weekends: int | None = None
+    max_late_shifts_per_week: int | None = None
+    max_night_shifts_per_week: int | None = None
+    forbidden_successions: tuple[tuple[str, str], ...] = ()
+
+
+# Rules keys a contract may override, per agent.
+CONTRACT_RULE_KEYS = (
+    "max_consecutive_days",
+    "min_consecutive_days",
+    "min_consecutive_days_off",
+    "min_days_off_per_week",
+    "max_weekly_minutes",
+    "min_weekly_minutes",
+    "max_working_weekends",
+    "max_late_shifts_per_week",
+    "max_night_shifts_per_week",
+)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A named employment contract: per-agent limits that override ``[rules]``.
+
+    Fields left None inherit the scenario's :class:`Rules`.
+    ``min_horizon_minutes`` / ``max_horizon_minutes`` bound the paid minutes
+    worked over the whole horizon (hard); without ``max_horizon_minutes`` the
+    cap is the agent's weekly contract prorated to the horizon.
+    ``max_shifts`` caps how many shifts of a code the agent works in the horizon.
+    """
+
+    name: str
+    min_horizon_minutes: int | None = None
+    max_horizon_minutes: int | None = None
+    max_consecutive_days: int | None = None
+    min_consecutive_days: int | None = None
+    min_consecutive_days_off: int | None = None
+    min_days_off_per_week: int | None = None
+    max_weekly_minutes: int | None = None
+    min_weekly_minutes: int | None = None
+    max_working_weekends: int | None = None
+    max_late_shifts_per_week: int | None = None
+    max_night_shifts_per_week: int | None = None
+    max_shifts: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,6 +294,7 @@ class Weights:
     contract_shortfall_hour: float = 20.0  # per hour below an agent's prorated contract
     day_off_request: float = 50.0  # per day-off request not honoured
     shift_request: float = 30.0  # per shift request not honoured
+    shift_off_request: float = 30.0  # per shift-off request not honoured
 
 
 @dataclass(frozen=True)
@@ -239,14 +306,34 @@ class Agent:
     contract_minutes_per_week: int
     role: str
     start_date: dt.date
+    contract: str | None = None  # name of a [[contracts]] entry; None: the [rules] defaults
 
 
 @dataclass(frozen=True)
 class TimeOff:
+    """A row of time_off.csv.  ``weight`` overrides the scenario weight of a request."""
+
     employee_id: str
     date: dt.date
     kind: str
     shift_code: str | None = None
+    weight: float | None = None
+
+
+@dataclass(frozen=True)
+class ShiftCover:
+    """A row of shift_cover.csv: how many agents should work ``shift_code`` on ``date``.
+
+    Soft: each agent short costs ``under_weight``, each agent over ``over_weight``.
+    This is cover by day and shift (back office, branches, benchmark instances);
+    it adds to, and does not replace, the per-interval queue coverage.
+    """
+
+    date: dt.date
+    shift_code: str
+    required: int
+    under_weight: float
+    over_weight: float
 
 
 @dataclass(frozen=True)
@@ -269,6 +356,8 @@ class Scenario:
     agents: tuple[Agent, ...]
     time_off: tuple[TimeOff, ...]
     history: pd.DataFrame = field(repr=False, compare=False)
+    contracts: Mapping[str, Contract] = field(default_factory=dict)
+    shift_cover: tuple[ShiftCover, ...] = ()
     country: str | None = None
     source_dir: str | None = None
     input_hashes: Mapping[str, str] = field(default_factory=dict)
@@ -279,6 +368,17 @@ class Scenario:
             if q.name == name:
                 return q
         raise KeyError(name)
+
+    def agent_rules(self, agent: Agent) -> Rules:
+        """The rules that bind ``agent``: ``[rules]`` with its contract's overrides applied."""
+        contract = self.contracts.get(agent.contract) if agent.contract else None
+        if contract is None:
+            return self.rules
+        overrides = {k: getattr(contract, k) for k in CONTRACT_RULE_KEYS if getattr(contract, k) is not None}
+        return replace(self.rules, **overrides) if overrides else self.rules
+
+    def agent_contract(self, agent: Agent) -> Contract | None:
+        return self.contracts.get(agent.contract) if agent.contract else None
 
     def shift(self, code: str) -> ShiftTemplate:
         for s in self.shifts:
