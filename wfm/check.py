@@ -32,9 +32,29 @@ Rules checked (``Violation.rule``):
                         ``max(0, min - (7 - k))``
 ``weekly_minutes``      paid minutes worked per ISO week at most
                         ``min(max_weekly_minutes, contract - LEAVE minutes)``
-``contract``            paid minutes worked in the horizon at most the prorated contract:
+``contract``            paid minutes worked in the horizon at most the contract's
+                        ``max_horizon_minutes``, else the prorated contract:
                         ``contract * employed_days // 7 - leave_days * round(contract / 5)``
+``min_horizon_minutes`` at least the contract's ``min_horizon_minutes`` paid minutes
+``max_shifts``          at most the contract's count of each shift code
+``unavailable``         no SHIFT on a day marked unavailable in time_off.csv
+``availability``        an agent with availability.csv rows works only shifts inside a
+                        window of that day (a date's rows replace its weekday's)
+``forbidden_succession`` no ``second`` shift the day after ``first`` (``[rules]``)
+``min_consecutive_days`` runs of worked days not touching the horizon's edges last at
+                        least ``min_consecutive_days``
+``min_consecutive_days_off`` the same for runs of days without a shift
+``days_off_pair``       every ISO week wholly inside the horizon has two consecutive
+                        days without a shift (when ``days_off_pair_per_week``)
+``min_weekly_minutes``  paid minutes per ISO week wholly inside the horizon, agent
+                        employed throughout: at least ``min_weekly_minutes - LEAVE minutes``
+``working_weekends``    weekends (Sat/Sun of one ISO week) with a shift: at most
+                        ``max_working_weekends``
+``late_shifts_per_week`` / ``night_shifts_per_week``: shifts of that family per ISO week
 ======================  ==================================================================
+
+Every per-agent limit is the agent's own: ``[rules]`` with its contract's
+overrides (:meth:`wfm.schema.Scenario.agent_rules`).
 
 Paid minutes of a shift = SHIFT minutes minus its unpaid inner activities.
 On-phone time of a shift = the SHIFT span minus its LUNCH, BREAK, TRAINING,
@@ -52,7 +72,7 @@ import numpy as np
 import pandas as pd
 
 from wfm import schema as S
-from wfm.roster.shifts import lunch_window
+from wfm.roster.shifts import comparison_groups, lunch_window, shift_family
 from wfm.schema import Agent, Scenario
 
 DAY_MARKERS = ("SHIFT", "OFF", "LEAVE")
@@ -145,9 +165,15 @@ class _Checker:
         self.shifts = {s.code: s for s in scenario.shifts}
         self.violations: list[Violation] = []
         self.leave: dict[str, set[dt.date]] = defaultdict(set)
+        self.unavailable: dict[str, set[dt.date]] = defaultdict(set)
         for t in scenario.time_off:
             if t.kind == "leave":
                 self.leave[t.employee_id].add(t.date)
+            elif t.kind == "unavailable":
+                self.unavailable[t.employee_id].add(t.date)
+        self.rules = {a.employee_id: scenario.agent_rules(a) for a in scenario.agents}
+        self.contracts = {a.employee_id: scenario.agent_contract(a) for a in scenario.agents}
+        self.windows: dict[str, dict[dt.date, list[tuple[int, int]]]] = _availability(scenario)
         self.frame = _normalise(scenario, activities)
 
     def flag(self, rule: str, eid: str | None, dates, message: str) -> None:
@@ -213,6 +239,8 @@ class _Checker:
             template = self.shifts.get(code)
             if day in self.leave.get(eid, ()):
                 self.flag("leave", eid, [day], f"works {code} on {day}, a day of approved leave")
+            if day in self.unavailable.get(eid, ()):
+                self.flag("unavailable", eid, [day], f"works {code} on {day}, a day marked unavailable")
             if day < agent.start_date:
                 self.flag(
                     "start_date",
@@ -232,6 +260,21 @@ class _Checker:
                 )
                 good[i] = False
                 continue
+            if eid in self.windows and day in self.windows[eid]:
+                fits = [
+                    (lo, hi)
+                    for lo, hi in self.windows[eid][day]
+                    if lo <= template.start_minute and template.end_minute <= hi
+                ]
+                if not fits:
+                    allowed = ", ".join(f"{_clock(lo)}-{_clock(hi)}" for lo, hi in self.windows[eid][day]) or "none"
+                    self.flag(
+                        "availability",
+                        eid,
+                        [day],
+                        f"works {code} ({_clock(template.start_minute)}-{_clock(template.end_minute)}) on {day}, "
+                        f"outside their availability that day ({allowed})",
+                    )
             expect0 = self.day_start(day) + template.start_minute
             expect1 = expect0 + template.length_minutes
             if row["t0"] != expect0 or row["t1"] != expect1 or row[S.MINUTES] != template.length_minutes:
@@ -338,33 +381,91 @@ class _Checker:
                         f"{gap / 60:.1f} h, minimum {self.sc.rules.min_rest_hours:g} h",
                     )
 
-    def check_day_patterns(self, worked: dict[str, set[dt.date]]) -> None:
-        rules = self.sc.rules
+    def check_day_patterns(self, worked: dict[str, dict[dt.date, str]]) -> None:
+        """Runs of work and of days off, days off per week, weekends, successions and late/night counts."""
+        banned = set(self.sc.rules.forbidden_successions)
+        family = {code: shift_family(t) for code, t in self.shifts.items()}
+        weekends: dict[tuple[int, int], list[dt.date]] = {}
+        for day in self.days:
+            if day.weekday() >= 5:
+                iso = day.isocalendar()
+                weekends.setdefault((iso.year, iso.week), []).append(day)
         for eid in self.agents:
-            days_worked = worked.get(eid, set())
-            run: list[dt.date] = []
-            for day in [*self.days, None]:
-                if day is not None and day in days_worked:
-                    run.append(day)
-                    continue
-                if len(run) > rules.max_consecutive_days:
+            rules = self.rules[eid]
+            codes = worked.get(eid, {})
+            flags = [day in codes for day in self.days]
+            for start, end, working in _runs(flags):
+                first, last = self.days[start], self.days[end]
+                length = end - start + 1
+                inner = start > 0 and end < len(self.days) - 1
+                if working and length > rules.max_consecutive_days:
                     self.flag(
                         "consecutive_days",
                         eid,
-                        [run[0], run[-1]],
-                        f"works {len(run)} days in a row from {run[0]} to {run[-1]}, "
-                        f"maximum {rules.max_consecutive_days}",
+                        [first, last],
+                        f"works {length} days in a row from {first} to {last}, maximum {rules.max_consecutive_days}",
                     )
-                run = []
+                if working and inner and length < rules.min_consecutive_days:
+                    self.flag(
+                        "min_consecutive_days",
+                        eid,
+                        [first, last],
+                        f"works only {length} day(s) in a row from {first} to {last}, "
+                        f"minimum {rules.min_consecutive_days}",
+                    )
+                if not working and inner and length < rules.min_consecutive_days_off:
+                    self.flag(
+                        "min_consecutive_days_off",
+                        eid,
+                        [first, last],
+                        f"has only {length} day(s) off in a row from {first} to {last}, "
+                        f"minimum {rules.min_consecutive_days_off}",
+                    )
+            for day, code in sorted(codes.items()):
+                nxt = codes.get(day + dt.timedelta(days=1))
+                if nxt is not None and (code, nxt) in banned:
+                    self.flag(
+                        "forbidden_succession",
+                        eid,
+                        [day, day + dt.timedelta(days=1)],
+                        f"works {nxt} on {day + dt.timedelta(days=1)} the day after {code}, a forbidden succession",
+                    )
             for week, days in self.weeks().items():
                 need = max(0, rules.min_days_off_per_week - (7 - len(days)))
-                off = sum(day not in days_worked for day in days)
+                off = sum(day not in codes for day in days)
                 if off < need:
                     self.flag(
                         "days_off_per_week",
                         eid,
                         [days[0], days[-1]],
                         f"has {off} day(s) off in week {week} ({days[0]} to {days[-1]}), minimum {need}",
+                    )
+                if rules.days_off_pair_per_week and len(days) == 7:
+                    if not any(a not in codes and b not in codes for a, b in zip(days, days[1:], strict=False)):
+                        self.flag(
+                            "days_off_pair",
+                            eid,
+                            [days[0], days[-1]],
+                            f"has no two consecutive days off in week {week} ({days[0]} to {days[-1]})",
+                        )
+                for fam, key in (("late", "max_late_shifts_per_week"), ("night", "max_night_shifts_per_week")):
+                    most = getattr(rules, key)
+                    n = sum(family.get(codes[d]) == fam for d in days if d in codes)
+                    if most is not None and n > most:
+                        self.flag(
+                            f"{fam}_shifts_per_week",
+                            eid,
+                            [days[0], days[-1]],
+                            f"works {n} {fam} shifts in week {week}, maximum {most}",
+                        )
+            if rules.max_working_weekends is not None:
+                worked_weekends = [days for days in weekends.values() if any(d in codes for d in days)]
+                if len(worked_weekends) > rules.max_working_weekends:
+                    self.flag(
+                        "working_weekends",
+                        eid,
+                        [worked_weekends[0][0], worked_weekends[-1][-1]],
+                        f"works {len(worked_weekends)} weekends, maximum {rules.max_working_weekends}",
                     )
 
     def weeks(self) -> dict[str, list[dt.date]]:
@@ -384,9 +485,9 @@ class _Checker:
         leave_rows = f[f[S.ACTIVITY] == "LEAVE"]
         leave_by_day = leave_rows.groupby([S.EMPLOYEE_ID, S.DATE])[S.MINUTES].sum().to_dict()
 
-        rules = self.sc.rules
         weekly, totals = [], []
         for eid, agent in self.agents.items():
+            rules = self.rules[eid]
             for week, days in self.weeks().items():
                 paid = sum(paid_by_day.get((eid, d), 0) for d in days)
                 leave = sum(leave_by_day.get((eid, d), 0) for d in days)
@@ -400,26 +501,58 @@ class _Checker:
                         f"works {paid:g} paid minutes in week {week}, maximum {cap:g}"
                         + (f" ({leave:g} min of leave credited)" if leave else ""),
                     )
+                floor = rules.min_weekly_minutes - leave
+                if len(days) == 7 and days[0] >= agent.start_date and rules.min_weekly_minutes and paid < floor:
+                    self.flag(
+                        "min_weekly_minutes",
+                        eid,
+                        [days[0], days[-1]],
+                        f"works {paid:g} paid minutes in week {week}, minimum {floor:g}"
+                        + (f" ({leave:g} min of leave credited)" if leave else ""),
+                    )
             employed = [d for d in self.days if d >= agent.start_date]
             leave_days = sum(d in self.leave.get(eid, ()) for d in employed)
             cmpw = agent.contract_minutes_per_week
             target = max(0, cmpw * len(employed) // 7 - leave_days * round(cmpw / 5))
+            contract = self.contracts[eid]
+            cap = target
+            if contract is not None and contract.max_horizon_minutes is not None:
+                cap = contract.max_horizon_minutes
             paid = sum(paid_by_day.get((eid, d), 0) for d in self.days)
             leave = sum(leave_by_day.get((eid, d), 0) for d in self.days)
-            shifts_n = int((shifts[S.EMPLOYEE_ID] == eid).sum())
-            totals.append((eid, shifts_n, paid, leave, target))
-            if paid > target:
+            mine = shifts[shifts[S.EMPLOYEE_ID] == eid]
+            totals.append((eid, len(mine), paid, leave, min(target, cap), cap))
+            if paid > cap:
                 self.flag(
                     "contract",
                     eid,
                     [self.days[0], self.days[-1]],
-                    f"works {paid:g} paid minutes in the horizon, more than the contract's {target} for it",
+                    f"works {paid:g} paid minutes in the horizon, more than the contract's {cap} for it",
                 )
+            if contract is not None and contract.min_horizon_minutes and paid < contract.min_horizon_minutes:
+                self.flag(
+                    "min_horizon_minutes",
+                    eid,
+                    [self.days[0], self.days[-1]],
+                    f"works {paid:g} paid minutes in the horizon, less than the contract's minimum "
+                    f"{contract.min_horizon_minutes}",
+                )
+            if contract is not None:
+                counts = mine[S.SHIFT_CODE].value_counts().to_dict()
+                for code, most in contract.max_shifts:
+                    if counts.get(code, 0) > most:
+                        self.flag(
+                            "max_shifts",
+                            eid,
+                            [self.days[0], self.days[-1]],
+                            f"works {counts[code]} {code} shifts, the contract allows {most}",
+                        )
         weekly_df = pd.DataFrame(
             weekly, columns=[S.EMPLOYEE_ID, "week", "days", "paid_minutes", "leave_minutes", "cap_minutes"]
         )
         totals_df = pd.DataFrame(
-            totals, columns=[S.EMPLOYEE_ID, "shifts", "paid_minutes", "leave_minutes", "target_minutes"]
+            totals,
+            columns=[S.EMPLOYEE_ID, "shifts", "paid_minutes", "leave_minutes", "target_minutes", "cap_minutes"],
         )
         return weekly_df, totals_df
 
@@ -447,6 +580,33 @@ class _Checker:
         )
         frames = [pd.DataFrame({S.QUEUE: q, S.DS: ds, S.SCHEDULED: minutes[q] / size}) for q in queues]
         return pd.concat(frames, ignore_index=True)
+
+
+def _runs(flags: list[bool]) -> list[tuple[int, int, bool]]:
+    """Maximal runs of equal values: ``(first index, last index, value)``."""
+    out: list[tuple[int, int, bool]] = []
+    for i, v in enumerate(flags):
+        if out and out[-1][2] == v:
+            out[-1] = (out[-1][0], i, v)
+        else:
+            out.append((i, i, v))
+    return out
+
+
+def _availability(scenario: Scenario) -> dict[str, dict[dt.date, list[tuple[int, int]]]]:
+    """Employee -> date -> windows ``(start, end)`` in minutes (only agents with availability rows)."""
+    rows: dict[str, list] = defaultdict(list)
+    for r in scenario.availability:
+        rows[r.employee_id].append(r)
+    out: dict[str, dict[dt.date, list[tuple[int, int]]]] = {}
+    for eid, mine in rows.items():
+        per_day: dict[dt.date, list[tuple[int, int]]] = {}
+        for day in scenario.horizon.days:
+            dated = [(r.start_minute, r.end_minute) for r in mine if r.date == day]
+            weekly = [(r.start_minute, r.end_minute) for r in mine if r.date is None and r.weekday == day.weekday()]
+            per_day[day] = dated or weekly
+        out[eid] = per_day
+    return out
 
 
 def _subtract(spans: list[tuple[float, float]], cuts: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -507,7 +667,9 @@ def check_roster(
     c.check_inner(shifts, f[~f[S.ACTIVITY].isin(DAY_MARKERS)])
     c.check_leave_rows(f)
     c.check_rest_and_overlap(shifts)
-    worked = shifts.groupby(S.EMPLOYEE_ID)[S.DATE].agg(set).to_dict()
+    worked: dict[str, dict[dt.date, str]] = defaultdict(dict)
+    for eid, day, code in zip(shifts[S.EMPLOYEE_ID], shifts[S.DATE], shifts[S.SHIFT_CODE], strict=True):
+        worked[eid][day] = code
     c.check_day_patterns(worked)
     weekly, totals = c.minutes_tables(f, shifts)
     coverage = c.coverage(f, shifts)
@@ -568,7 +730,7 @@ def penalty_ledger(scenario: Scenario, activities: pd.DataFrame, requirements: p
 
     for _, r in report.agent_totals.iterrows():
         gap = r["target_minutes"] - r["paid_minutes"]
-        if gap > 0:
+        if gap > 0 and w.contract_shortfall_hour:
             rows.append(
                 (
                     "contract_shortfall",
@@ -589,18 +751,78 @@ def penalty_ledger(scenario: Scenario, activities: pd.DataFrame, requirements: p
         for e, d, code in zip(shifts[S.EMPLOYEE_ID], shifts[S.DATE], shifts[S.SHIFT_CODE], strict=True)
     }
     agents = {a.employee_id: a for a in scenario.agents}
-    leave = {(t.employee_id, t.date) for t in scenario.time_off if t.kind == "leave"}
+    absent = {(t.employee_id, t.date) for t in scenario.time_off if t.kind in S.HARD_TIME_OFF_KINDS}
     days = set(scenario.horizon.days)
-    requests = {(t.employee_id, t.date, t.kind, t.shift_code) for t in scenario.time_off if t.kind != "leave"}
-    for eid, day, kind, wanted in sorted(requests, key=lambda r: (r[0], r[1], r[2], r[3] or "")):
-        agent = agents.get(eid)
-        if agent is None or day not in days or (eid, day) in leave or day < agent.start_date:
+    requests = [t for t in scenario.time_off if t.kind not in S.HARD_TIME_OFF_KINDS]
+    for t in sorted(requests, key=lambda r: (r.employee_id, r.date, r.kind, r.shift_code or "")):
+        agent = agents.get(t.employee_id)
+        if agent is None or t.date not in days or (t.employee_id, t.date) in absent or t.date < agent.start_date:
             continue
-        code = worked.get((eid, day))
-        if kind == "day_off_request" and code is not None:
-            rows.append(("day_off_request", eid, None, None, day, 1.0, "requests", w.day_off_request))
-        if kind == "shift_request" and code != wanted:
-            rows.append(("shift_request", eid, None, None, day, 1.0, "requests", w.shift_request))
+        code = worked.get((t.employee_id, t.date))
+        weight = getattr(w, t.kind) if t.weight is None else t.weight
+        missed = (
+            (t.kind == "day_off_request" and code is not None)
+            or (t.kind == "shift_request" and code != t.shift_code)
+            or (t.kind == "shift_off_request" and code == t.shift_code)
+        )
+        if missed and weight:
+            rows.append((t.kind, t.employee_id, None, None, t.date, 1.0, "requests", weight))
+
+    for cover in scenario.shift_cover:
+        n = sum(1 for (_, d), code in worked.items() if d == cover.date and code == cover.shift_code)
+        if n < cover.required and cover.under_weight:
+            short = cover.required - n
+            rows.append(
+                ("shift_cover_short", None, cover.shift_code, None, cover.date, short, "agents",
+                 short * cover.under_weight)
+            )
+        if n > cover.required and cover.over_weight:
+            over = n - cover.required
+            rows.append(
+                ("shift_cover_over", None, cover.shift_code, None, cover.date, over, "agents", over * cover.over_weight)
+            )
+
+    # fairness: spread (most - least) within each comparison group
+    family = {t.code: shift_family(t) for t in scenario.shifts}
+    weekend_keys = sorted({(d.isocalendar().year, d.isocalendar().week) for d in days if d.weekday() >= 5})
+    paid = dict(zip(report.agent_totals[S.EMPLOYEE_ID], report.agent_totals["paid_minutes"], strict=True))
+    for group, eids in comparison_groups(scenario).items():
+        mine = {e: {d: c for (x, d), c in worked.items() if x == e} for e in eids}
+        measures = (
+            ("weekend_spread", "weekends", w.weekend_spread, bool(weekend_keys),
+             [len({(d.isocalendar().year, d.isocalendar().week) for d in mine[e] if d.weekday() >= 5}) for e in eids]),
+            ("late_spread", "shifts", w.late_spread, any(f in ("late", "night") for f in family.values()),
+             [sum(family[c] in ("late", "night") for c in mine[e].values()) for e in eids]),
+            ("shortfall_spread", "hours", w.shortfall_spread_hour / 60, True, [paid.get(e, 0) for e in eids]),
+        )
+        for rule, unit, weight, applies, values in measures:
+            spread = max(values) - min(values)
+            if applies and weight and spread:
+                amount = spread / 60 if rule == "shortfall_spread" else spread
+                rows.append((rule, None, group, None, None, amount, unit, weight * spread))
+
+    # stable start times: distinct start times beyond the first per agent and ISO week
+    if w.start_time_variety and len({t.start_minute for t in scenario.shifts}) > 1:
+        starts: dict[tuple[str, tuple[int, int]], set[int]] = defaultdict(set)
+        first_day: dict[tuple[int, int], dt.date] = {}
+        for day in sorted(days):
+            iso = day.isocalendar()
+            first_day.setdefault((iso.year, iso.week), day)
+        week_len = defaultdict(int)
+        for day in days:
+            week_len[(day.isocalendar().year, day.isocalendar().week)] += 1
+        templates = {t.code: t for t in scenario.shifts}
+        for (eid, day), code in worked.items():
+            if code in templates:
+                iso = day.isocalendar()
+                starts[eid, (iso.year, iso.week)].add(templates[code].start_minute)
+        for (eid, week), found in sorted(starts.items()):
+            if len(found) > 1 and week_len[week] >= 2:
+                extra = len(found) - 1
+                rows.append(
+                    ("start_time_variety", eid, None, None, first_day[week], extra, "start times",
+                     extra * w.start_time_variety)
+                )
     columns = ["rule", S.EMPLOYEE_ID, S.QUEUE, S.DS, S.DATE, "amount", "unit", "cost"]
     return pd.DataFrame(rows, columns=columns)
 

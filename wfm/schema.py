@@ -75,12 +75,24 @@ CONTRACT_MINUTES_PER_WEEK = "contract_minutes_per_week"
 ROLE = "role"
 START_DATE = "start_date"
 AGENTS_COLUMNS = (EMPLOYEE_ID, NAME, TEAM, SKILLS, CONTRACT_MINUTES_PER_WEEK, ROLE, START_DATE)
+CONTRACT = "contract"  # optional agents.csv column: a [[contracts]] name
 
 # time_off.csv
 DATE = "date"
 KIND = "kind"
 SHIFT_CODE = "shift_code"
 TIME_OFF_COLUMNS = (EMPLOYEE_ID, DATE, KIND, SHIFT_CODE)
+WEIGHT = "weight"  # optional time_off.csv column
+
+# availability.csv (optional)
+DAY = "day"  # a weekday name (monday .. sunday) or a date
+AVAILABILITY_COLUMNS = (EMPLOYEE_ID, DAY, "start", "end")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+# shift_cover.csv (optional)
+UNDER_WEIGHT = "under_weight"
+OVER_WEIGHT = "over_weight"
+SHIFT_COVER_COLUMNS = (DATE, SHIFT_CODE, "required", UNDER_WEIGHT, OVER_WEIGHT)
 
 # roster.csv == HR_Import sheet: one row per agent per activity
 ACTIVITY = "activity"
@@ -295,6 +307,11 @@ class Weights:
     day_off_request: float = 50.0  # per day-off request not honoured
     shift_request: float = 30.0  # per shift request not honoured
     shift_off_request: float = 30.0  # per shift-off request not honoured
+    weekend_spread: float = 20.0  # per weekend between the most- and least-loaded comparable agents
+    late_spread: float = 10.0  # per late shift between the most- and least-loaded comparable agents
+    shortfall_spread_hour: float = 2.0  # per hour between the largest and smallest contract shortfall
+    start_time_variety: float = 5.0  # per extra distinct start time in an agent's week
+    changed_shift: float = 50.0  # per agent-day changed from the previous roster (repair)
 
 
 @dataclass(frozen=True)
@@ -318,6 +335,23 @@ class TimeOff:
     kind: str
     shift_code: str | None = None
     weight: float | None = None
+
+
+@dataclass(frozen=True)
+class Availability:
+    """A row of availability.csv: ``employee_id`` may work shifts lying within ``[start, end)`` minutes.
+
+    Exactly one of ``weekday`` (0 = Monday) and ``date`` is set; a date row
+    replaces that agent's weekday rows for that date.  An agent with no rows is
+    available at any time; an agent with rows works only inside them.
+    ``end_minute`` may be 1440 (midnight at the end of the day).
+    """
+
+    employee_id: str
+    weekday: int | None
+    date: dt.date | None
+    start_minute: int
+    end_minute: int
 
 
 @dataclass(frozen=True)
@@ -358,6 +392,7 @@ class Scenario:
     history: pd.DataFrame = field(repr=False, compare=False)
     contracts: Mapping[str, Contract] = field(default_factory=dict)
     shift_cover: tuple[ShiftCover, ...] = ()
+    availability: tuple[Availability, ...] = ()
     country: str | None = None
     source_dir: str | None = None
     input_hashes: Mapping[str, str] = field(default_factory=dict)

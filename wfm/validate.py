@@ -14,13 +14,23 @@ import re
 import tomllib
 import zoneinfo
 from dataclasses import fields
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from wfm import schema as S
-from wfm.io import AGENTS_FILE, HISTORY_FILE, SCENARIO_FILE, TIME_OFF_FILE, RawScenario
+from wfm.io import (
+    AGENTS_FILE,
+    AVAILABILITY_FILE,
+    HISTORY_FILE,
+    SCENARIO_FILE,
+    SHIFT_COVER_FILE,
+    SPECIAL_DAYS_FILE,
+    TIME_OFF_FILE,
+    RawScenario,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +77,13 @@ _SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     },
     "rules": {
         "min_rest_hours": ((int, float), False),
-        "max_consecutive_days": (int, False),
+        **{key: (int, False) for key in ("max_consecutive_days", "min_consecutive_days", "min_consecutive_days_off")},
         "min_days_off_per_week": (int, False),
         "max_weekly_minutes": (int, False),
+        "min_weekly_minutes": (int, False),
+        "max_working_weekends": (int, False),
+        "max_late_shifts_per_week": (int, False),
+        "max_night_shifts_per_week": (int, False),
     },
     "shrinkage": {"unplanned": ((int, float), False)},
     "solver": {
@@ -98,7 +112,30 @@ _SHIFT_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "unpaid_minutes": (int, False),
     "family": (str, False),
 }
-_TOP_KEYS = {"name", "description", "country", "horizon", "queues", "shifts", "rules", "shrinkage", "solver", "weights"}
+# Ranges of the numeric [rules] keys, shared with [[contracts]] (which may override the per-agent ones).
+_RULE_RANGES: dict[str, tuple[float, float]] = {
+    "min_rest_hours": (0, 24),
+    "max_consecutive_days": (1, 31),
+    "min_consecutive_days": (1, 14),
+    "min_consecutive_days_off": (1, 14),
+    "min_days_off_per_week": (0, 7),
+    "max_weekly_minutes": (0, 7 * 24 * 60),
+    "min_weekly_minutes": (0, 7 * 24 * 60),
+    "max_working_weekends": (0, 53),
+    "max_late_shifts_per_week": (0, 7),
+    "max_night_shifts_per_week": (0, 7),
+}
+_RULE_FLAGS = ("days_off_pair_per_week",)
+_CONTRACT_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "name": (str, True),
+    "min_horizon_minutes": (int, False),
+    "max_horizon_minutes": (int, False),
+    **{key: (int, False) for key in S.CONTRACT_RULE_KEYS},
+}
+_TOP_KEYS = {
+    "name", "description", "country", "horizon", "queues", "shifts", "contracts", "rules", "shrinkage", "solver",
+    "weights",
+}
 _REQUIRED_SECTIONS = ("horizon", "queues", "shifts")
 
 
@@ -372,18 +409,13 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
             )
     out["shifts"] = shifts
 
-    # [rules], [shrinkage], [solver], [weights]
+    # [rules]
+    out["rules"] = _parse_rules(doc.get("rules", {}), set(out["shift_codes"]), problems)
+    # [[contracts]]
+    out["contracts"] = _parse_contracts(doc, set(out["shift_codes"]), problems)
+
+    # [shrinkage], [solver], [weights]
     for section, cls, ranges in (
-        (
-            "rules",
-            S.Rules,
-            {
-                "min_rest_hours": (0, 24),
-                "max_consecutive_days": (1, 31),
-                "min_days_off_per_week": (0, 7),
-                "max_weekly_minutes": (0, 7 * 24 * 60),
-            },
-        ),
         ("shrinkage", S.Shrinkage, {"unplanned": (0, 0.9)}),
         ("solver", S.SolverSettings, {"time_limit_seconds": (1, 86400), "workers": (1, 64), "seed": (0, 2**31 - 1)}),
         ("weights", S.Weights, {f.name: (0, 1e6) for f in fields(S.Weights)}),
@@ -396,6 +428,115 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
         good = {k: v for k, v in vals.items() if _check_range(v, *ranges[k], f"[{section}]", k, problems)}
         out[section] = cls(**good)
     return out
+
+
+def _parse_rules(table: Any, shift_codes: set[str], problems: _Problems) -> S.Rules:
+    """The [rules] table: numeric limits, the on/off flags and the forbidden shift successions."""
+    if not isinstance(table, dict):
+        problems.add(f"{SCENARIO_FILE}: 'rules' must be a table [rules]")
+        return S.Rules()
+    where = "[rules]"
+    flags = {k: table[k] for k in _RULE_FLAGS if k in table}
+    pairs = table.get("forbidden_successions")
+    numeric = {k: v for k, v in table.items() if k not in _RULE_FLAGS and k != "forbidden_successions"}
+    vals = _check_keys(numeric, _SECTION_KEYS["rules"], where, problems)
+    good: dict[str, Any] = {k: v for k, v in vals.items() if _check_range(v, *_RULE_RANGES[k], where, k, problems)}
+    for key, value in flags.items():
+        if not isinstance(value, bool):
+            problems.add(f"{SCENARIO_FILE} {where}: '{key}' = {value!r} must be true or false")
+        else:
+            good[key] = value
+    if pairs is not None:
+        ok_pairs: list[tuple[str, str]] = []
+        if not isinstance(pairs, list):
+            problems.add(
+                f"{SCENARIO_FILE} {where}: 'forbidden_successions' must be a list of [first, second] shift-code "
+                'pairs, e.g. [["L15", "D08"]]'
+            )
+            pairs = []
+        for pair in pairs:
+            if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(c, str) for c in pair)):
+                problems.add(
+                    f"{SCENARIO_FILE} {where}: forbidden_successions entry {pair!r} must be a pair of shift codes "
+                    '["first", "second"]'
+                )
+                continue
+            unknown = [c for c in pair if shift_codes and c not in shift_codes]
+            if unknown:
+                problems.add(
+                    f"{SCENARIO_FILE} {where}: forbidden_successions entry {pair!r} names shift '{unknown[0]}', "
+                    f"which is not defined in [[shifts]]"
+                )
+                continue
+            ok_pairs.append((pair[0], pair[1]))
+        good["forbidden_successions"] = tuple(dict.fromkeys(ok_pairs))
+    rules = S.Rules(**good)
+    if rules.min_weekly_minutes > rules.max_weekly_minutes:
+        problems.add(
+            f"{SCENARIO_FILE} {where}: min_weekly_minutes {rules.min_weekly_minutes} is above "
+            f"max_weekly_minutes {rules.max_weekly_minutes}"
+        )
+    return rules
+
+
+def _parse_contracts(doc: dict[str, Any], shift_codes: set[str], problems: _Problems) -> dict[str, S.Contract]:
+    """The [[contracts]] tables: named per-agent overrides of [rules]."""
+    contracts: dict[str, S.Contract] = {}
+    if "contracts" not in doc:
+        return contracts
+    for i, tc in enumerate(_array_of_tables(doc, "contracts", "contract", problems), start=1):
+        where = f"[[contracts]] #{i}" + (f" '{tc.get('name')}'" if isinstance(tc, dict) and "name" in tc else "")
+        if not isinstance(tc, dict):
+            problems.add(f"{SCENARIO_FILE} {where}: must be a table")
+            continue
+        max_shifts = tc.get("max_shifts")
+        c = _check_keys({k: v for k, v in tc.items() if k != "max_shifts"}, _CONTRACT_KEYS, where, problems)
+        ok = "name" in c
+        name = str(c.get("name", "")).strip()
+        if ok and not name:
+            problems.add(f"{SCENARIO_FILE} {where}: name is empty")
+            ok = False
+        if name in contracts:
+            problems.add(f"{SCENARIO_FILE} {where}: contract name '{name}' is defined twice")
+            ok = False
+        values: dict[str, Any] = {}
+        for key, value in c.items():
+            if key == "name":
+                continue
+            rng = _RULE_RANGES.get(key, (0, 366 * 24 * 60))
+            if _check_range(value, *rng, where, key, problems):
+                values[key] = value
+            else:
+                ok = False
+        if max_shifts is not None:
+            if not isinstance(max_shifts, dict):
+                problems.add(
+                    f"{SCENARIO_FILE} {where}: 'max_shifts' must be a table of shift code = count, "
+                    "e.g. max_shifts = { L15 = 8 }"
+                )
+                ok = False
+            else:
+                caps = []
+                for code, cap in max_shifts.items():
+                    if shift_codes and code not in shift_codes:
+                        problems.add(
+                            f"{SCENARIO_FILE} {where}: max_shifts names shift '{code}', which is not defined in "
+                            "[[shifts]]"
+                        )
+                        ok = False
+                    elif isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
+                        problems.add(f"{SCENARIO_FILE} {where}: max_shifts.{code} = {cap!r} must be a whole number >= 0")
+                        ok = False
+                    else:
+                        caps.append((code, cap))
+                values["max_shifts"] = tuple(caps)
+        lo, hi = values.get("min_horizon_minutes"), values.get("max_horizon_minutes")
+        if lo is not None and hi is not None and lo > hi:
+            problems.add(f"{SCENARIO_FILE} {where}: min_horizon_minutes {lo} is above max_horizon_minutes {hi}")
+            ok = False
+        if ok:
+            contracts[name] = S.Contract(name=name, **values)
+    return contracts
 
 
 # ---------------------------------------------------------------------------
@@ -539,7 +680,9 @@ def validate_history(
 # ---------------------------------------------------------------------------
 # agents.csv
 # ---------------------------------------------------------------------------
-def validate_agents(frame: pd.DataFrame, queue_names: list[str], problems: _Problems) -> list[S.Agent]:
+def validate_agents(
+    frame: pd.DataFrame, queue_names: list[str], problems: _Problems, contracts: Mapping[str, S.Contract] | None = None
+) -> list[S.Agent]:
     name = AGENTS_FILE
     if _missing_columns(name, frame, S.AGENTS_COLUMNS, problems):
         return []
@@ -598,6 +741,14 @@ def validate_agents(frame: pd.DataFrame, queue_names: list[str], problems: _Prob
         if start is None:
             problems.add(f"{name} row {row}: start_date '{r[S.START_DATE]}' is not a date; write YYYY-MM-DD")
             ok = False
+        contract_name = str(r[S.CONTRACT]).strip() if S.CONTRACT in frame.columns else ""
+        if contract_name and contract_name not in (contracts or {}):
+            known = ", ".join(sorted(contracts or {})) or "none defined"
+            problems.add(
+                f"{name} row {row}: contract '{contract_name}' is not a [[contracts]] name in {SCENARIO_FILE} "
+                f"(contracts: {known})"
+            )
+            ok = False
         if ok:
             agents.append(
                 S.Agent(
@@ -608,6 +759,7 @@ def validate_agents(frame: pd.DataFrame, queue_names: list[str], problems: _Prob
                     contract_minutes_per_week=contract,
                     role=role,
                     start_date=start,  # type: ignore[arg-type]
+                    contract=contract_name or None,
                 )
             )
     return agents
@@ -628,7 +780,9 @@ def validate_time_off(
     if _missing_columns(name, frame, S.TIME_OFF_COLUMNS, problems):
         return []
     out: list[S.TimeOff] = []
-    seen: dict[tuple[str, dt.date], tuple[int, str]] = {}
+    hard_seen: dict[tuple[str, dt.date], tuple[int, str]] = {}
+    request_seen: dict[tuple[str, dt.date, str, str | None], int] = {}
+    has_weight = S.WEIGHT in frame.columns
     for i, r in frame.iterrows():
         row = _row(i)
         ok = True
@@ -645,9 +799,9 @@ def validate_time_off(
             problems.add(f"{name} row {row}: kind '{kind}' must be one of {', '.join(S.TIME_OFF_KINDS)}")
             ok = False
         code = r[S.SHIFT_CODE].strip() or None
-        if kind == "shift_request":
+        if kind in ("shift_request", "shift_off_request"):
             if code is None:
-                problems.add(f"{name} row {row}: a shift_request needs a shift_code")
+                problems.add(f"{name} row {row}: a {kind} needs a shift_code")
                 ok = False
             elif shift_codes and code not in shift_codes:
                 problems.add(
@@ -656,21 +810,137 @@ def validate_time_off(
                 )
                 ok = False
         elif code is not None and kind in S.TIME_OFF_KINDS:
-            problems.add(f"{name} row {row}: shift_code '{code}' is only allowed with kind shift_request, not {kind}")
+            problems.add(
+                f"{name} row {row}: shift_code '{code}' is only allowed with kind shift_request or "
+                f"shift_off_request, not {kind}"
+            )
             ok = False
-        if ok and day is not None:
-            if (eid, day) in seen:
-                prev_row, prev_kind = seen[(eid, day)]
+        weight: float | None = None
+        text = str(r[S.WEIGHT]).strip() if has_weight else ""
+        if text:
+            try:
+                weight = float(text)
+                if not math.isfinite(weight) or weight < 0:
+                    raise ValueError
+            except ValueError:
+                problems.add(f"{name} row {row}: weight '{text}' must be a number of cost units >= 0, or blank")
+                ok = False
+            if kind in S.HARD_TIME_OFF_KINDS:
+                problems.add(f"{name} row {row}: weight is only used by requests, not by {kind}")
+                ok = False
+        if not ok or day is None:
+            continue
+        if kind in S.HARD_TIME_OFF_KINDS:
+            if (eid, day) in hard_seen:
+                prev_row, prev_kind = hard_seen[(eid, day)]
                 problems.add(
-                    f"{name} row {row}: {eid} already has a {prev_kind} on {day} (row {prev_row}); "
-                    "keep one entry per agent and day"
+                    f"{name} row {row}: {eid} already has {prev_kind} on {day} (row {prev_row}); "
+                    "keep one leave or unavailable entry per agent and day"
                 )
                 continue
-            seen[(eid, day)] = (row, kind)
-            if horizon is not None and not (horizon.start <= day <= horizon.end):
-                warnings.append(f"{name} row {row}: {day} is outside the horizon and is ignored")
+            hard_seen[(eid, day)] = (row, kind)
+        else:
+            key = (eid, day, kind, code)
+            if key in request_seen:
+                problems.add(f"{name} row {row}: repeats row {request_seen[key]} ({eid} {kind} on {day})")
                 continue
-            out.append(S.TimeOff(employee_id=eid, date=day, kind=kind, shift_code=code))
+            request_seen[key] = row
+        if horizon is not None and not (horizon.start <= day <= horizon.end):
+            warnings.append(f"{name} row {row}: {day} is outside the horizon and is ignored")
+            continue
+        out.append(S.TimeOff(employee_id=eid, date=day, kind=kind, shift_code=code, weight=weight))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# availability.csv and shift_cover.csv (optional)
+# ---------------------------------------------------------------------------
+def _parse_clock(text: str, *, allow_midnight_end: bool) -> int | None:
+    t = _parse_hhmm(text) if isinstance(text, str) else None
+    if t is None:
+        return None
+    minute = t.hour * 60 + t.minute
+    return 24 * 60 if (allow_midnight_end and minute == 0) else minute
+
+
+def validate_availability(frame: pd.DataFrame, agent_ids: set[str], problems: _Problems) -> list[S.Availability]:
+    name = AVAILABILITY_FILE
+    if _missing_columns(name, frame, S.AVAILABILITY_COLUMNS, problems):
+        return []
+    out: list[S.Availability] = []
+    for i, r in frame.iterrows():
+        row = _row(i)
+        ok = True
+        eid = r[S.EMPLOYEE_ID].strip()
+        if agent_ids and eid not in agent_ids:
+            problems.add(f"{name} row {row}: employee_id '{eid}' is not in {AGENTS_FILE}")
+            ok = False
+        day_text = r[S.DAY].strip()
+        weekday = S.WEEKDAYS.index(day_text.lower()) if day_text.lower() in S.WEEKDAYS else None
+        date = _parse_date(day_text) if weekday is None else None
+        if weekday is None and date is None:
+            problems.add(
+                f"{name} row {row}: day '{day_text}' must be a weekday name (monday .. sunday) or a date YYYY-MM-DD"
+            )
+            ok = False
+        start = _parse_clock(r["start"], allow_midnight_end=False)
+        end = _parse_clock(r["end"], allow_midnight_end=True)
+        if start is None:
+            problems.add(f"{name} row {row}: start '{r['start']}' must be HH:MM (24-hour)")
+            ok = False
+        if end is None:
+            problems.add(f"{name} row {row}: end '{r['end']}' must be HH:MM (24-hour; 00:00 means midnight)")
+            ok = False
+        if ok and end <= start:  # type: ignore[operator]
+            problems.add(f"{name} row {row}: end {r['end']} is not after start {r['start']}")
+            ok = False
+        if ok:
+            out.append(S.Availability(eid, weekday, date, start, end))  # type: ignore[arg-type]
+    return out
+
+
+def validate_shift_cover(
+    frame: pd.DataFrame, shift_codes: set[str], horizon: S.Horizon | None, problems: _Problems
+) -> list[S.ShiftCover]:
+    name = SHIFT_COVER_FILE
+    if _missing_columns(name, frame, S.SHIFT_COVER_COLUMNS, problems):
+        return []
+    out: list[S.ShiftCover] = []
+    seen: dict[tuple[dt.date, str], int] = {}
+    for i, r in frame.iterrows():
+        row = _row(i)
+        ok = True
+        day = _parse_date(r[S.DATE])
+        if day is None:
+            problems.add(f"{name} row {row}: date '{r[S.DATE]}' is not a date; write YYYY-MM-DD")
+            ok = False
+        elif horizon is not None and not (horizon.start <= day <= horizon.end):
+            problems.add(f"{name} row {row}: date {day} is outside the horizon {horizon.start} to {horizon.end}")
+            ok = False
+        code = r[S.SHIFT_CODE].strip()
+        if shift_codes and code not in shift_codes:
+            problems.add(f"{name} row {row}: shift_code '{code}' is not defined in {SCENARIO_FILE}")
+            ok = False
+        numbers: dict[str, float] = {}
+        for col in ("required", S.UNDER_WEIGHT, S.OVER_WEIGHT):
+            text = str(r[col]).strip()
+            try:
+                value = float(text)
+                if not math.isfinite(value) or value < 0 or (col == "required" and not value.is_integer()):
+                    raise ValueError
+                numbers[col] = value
+            except ValueError:
+                what = "a whole number of agents >= 0" if col == "required" else "a number >= 0"
+                problems.add(f"{name} row {row}: {col} '{text}' must be {what}")
+                ok = False
+        if ok and day is not None:
+            if (day, code) in seen:
+                problems.add(f"{name} row {row}: {day} {code} already has a row ({seen[(day, code)]})")
+                continue
+            seen[(day, code)] = row
+            out.append(
+                S.ShiftCover(day, code, int(numbers["required"]), numbers[S.UNDER_WEIGHT], numbers[S.OVER_WEIGHT])
+            )
     return out
 
 
@@ -715,9 +985,10 @@ def build_scenario(raw: RawScenario) -> S.Scenario:
             for q in queues:
                 if not (history[S.QUEUE] == q.name).any():
                     problems.add(f"{HISTORY_FILE}: no rows for queue '{q.name}'; the forecast needs its history")
+    contracts: dict[str, S.Contract] = parsed.get("contracts", {}) if parsed else {}
     agents: list[S.Agent] = []
     if AGENTS_FILE in raw.frames:
-        agents = validate_agents(raw.frames[AGENTS_FILE], queue_names, problems)
+        agents = validate_agents(raw.frames[AGENTS_FILE], queue_names, problems, contracts)
     time_off: list[S.TimeOff] = []
     if TIME_OFF_FILE in raw.frames:
         # every id present in agents.csv, valid row or not, so one bad agent row is reported once
@@ -734,6 +1005,25 @@ def build_scenario(raw: RawScenario) -> S.Scenario:
             problems,
             warnings,
         )
+    known_agents = {a.employee_id for a in agents}
+    availability = (
+        validate_availability(raw.frames[AVAILABILITY_FILE], known_agents, problems)
+        if AVAILABILITY_FILE in raw.frames
+        else []
+    )
+    shift_cover = (
+        validate_shift_cover(raw.frames[SHIFT_COVER_FILE], set(shift_codes), horizon, problems)
+        if SHIFT_COVER_FILE in raw.frames
+        else []
+    )
+    if SPECIAL_DAYS_FILE in raw.frames:
+        from wfm.special_days import parse_special_days
+
+        try:
+            parse_special_days(raw.frames[SPECIAL_DAYS_FILE], SPECIAL_DAYS_FILE)
+        except S.InputError as exc:
+            for line in exc.problems:
+                problems.add(line)
     for w in warnings:
         log.warning(w)
     if problems or parsed is None or horizon is None or history is None:
@@ -754,6 +1044,9 @@ def build_scenario(raw: RawScenario) -> S.Scenario:
         agents=tuple(agents),
         time_off=tuple(time_off),
         history=history,
+        contracts=contracts,
+        shift_cover=tuple(shift_cover),
+        availability=tuple(availability),
         country=parsed.get("country"),
         source_dir=str(raw.directory.resolve()),
         input_hashes=dict(raw.hashes),

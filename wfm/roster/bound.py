@@ -14,9 +14,11 @@ any roster must satisfy in total:
 * for every ISO week and every ``R``: shifts at most the agents' working days
   (``days - required days off``, and no more than their available days), paid
   minutes at most their weekly caps; for the horizon and every ``R``, paid
-  minutes at most their contract targets;
-* the contract shortfall is ``sum(targets) - paid``, exact because no agent
-  exceeds their target; requests cost at least nothing.
+  minutes at most their contract caps;
+* the contract shortfall is ``sum(goals) - paid`` (goal: the smaller of target
+  and cap), exact when no agent may exceed their target and an underestimate
+  otherwise; requests, fairness, stable start times and cover by day and
+  shift cost at least nothing.
 
 Every roster satisfies all of this at the same or higher cost, so the LP
 optimum (GLOP) is a valid lower bound.  It ignores rest, consecutive days and
@@ -44,7 +46,7 @@ def pooled_lower_bound(rm: RosterModel, *, time_limit_seconds: float = 30.0) -> 
     lp.SetTimeLimit(int(time_limit_seconds * 1000))
     queues, n_shifts = list(rm.queues), len(rm.shifts)
     agents = range(len(rm.agents))
-    available = [[a for a in agents if rm.employed(a, d) and not rm.on_leave(a, d)] for d in range(rm.n_days)]
+    available = [[a for a in agents if not rm.cannot_work(a, d)] for d in range(rm.n_days)]
     sets = [frozenset(c) for k in range(1, len(queues) + 1) for c in combinations(queues, k)]
 
     def reaching(subset: frozenset, among) -> list[int]:
@@ -63,32 +65,36 @@ def pooled_lower_bound(rm: RosterModel, *, time_limit_seconds: float = 30.0) -> 
             (crew[q, d, s], s) for q in subset for d in days for s in range(n_shifts) if (q, d, s) in crew
         ]
 
-    rules = rm.scenario.rules
     paid = [s.paid_minutes for s in rm.shifts]
     for d in range(rm.n_days):
         for subset in sets:
             lp.Add(lp.Sum([v for v, _ in crews(subset, [d])]) <= len(reaching(subset, available[d])))
     for week in rm.iso_weeks():
-        work_days = len(week) - days_off_per_week.required_days_off(rules.min_days_off_per_week, len(week))
+        work_days = {
+            a: len(week) - days_off_per_week.required_days_off(rm.agent_rules[a].min_days_off_per_week, len(week))
+            for a in agents
+        }
         for subset in sets:
             members = reaching(subset, agents)
             days_cap = sum(
-                min(work_days, sum(d in week for d in range(rm.n_days) if a in available[d])) for a in members
+                min(work_days[a], sum(d in week for d in range(rm.n_days) if a in available[d])) for a in members
             )
             minutes_cap = sum(weekly_minutes.agent_week_cap(rm, a, week) for a in members)
             terms = crews(subset, week)
             lp.Add(lp.Sum([v for v, _ in terms]) <= days_cap)
             lp.Add(lp.Sum([v * paid[s] for v, s in terms]) <= minutes_cap)
-    targets = [contract.agent_target(rm, a) for a in agents]
+    caps = {a: contract.agent_cap(rm, a) for a in agents}
+    goals = [min(caps[a], contract.agent_target(rm, a)) for a in agents]
     all_days = range(rm.n_days)
     for subset in sets:
         terms = crews(subset, all_days)
-        lp.Add(lp.Sum([v * paid[s] for v, s in terms]) <= sum(targets[a] for a in reaching(subset, agents)))
+        lp.Add(lp.Sum([v * paid[s] for v, s in terms]) <= sum(caps[a] for a in reaching(subset, agents)))
 
+    # shortfall priced linearly below the goal (negative above it: still a lower bound)
     objective = []
     constant = 0.0
     per_minute = contract.shortfall_coefficient(rm.scenario.weights)
-    constant += per_minute * sum(targets)
+    constant += per_minute * sum(goals)
     objective += [-(per_minute * paid[s]) * v for (q, d, s), v in crew.items()]
 
     tiers, over = coverage.tiers_and_over(rm.scenario.weights, rm.interval_minutes)

@@ -41,6 +41,7 @@ from ortools.sat.python import cp_model
 from wfm import schema as S
 from wfm.roster.penalties import SCALE, Penalty
 from wfm.roster.rules import skills
+from wfm.roster.shifts import shift_family
 from wfm.schema import Agent, InputError, Scenario
 
 
@@ -83,6 +84,8 @@ class RosterModel:
         self.penalties: list[Penalty] = []  # filled by build_model
         self.offset = 0  # constant part of the objective, scaled
         self.hint_values: dict[int, int] = {}  # variable index -> hinted value (see solve.add_hint)
+        # auxiliary variables and how to compute them from the others (see derive)
+        self.derived: list[tuple[cp_model.IntVar, Callable[[Callable[[cp_model.LinearExprT], int]], int]]] = []
 
         horizon = scenario.horizon
         self.tz = horizon.timezone
@@ -105,14 +108,21 @@ class RosterModel:
         self.agent_index = {eid: i for i, eid in enumerate(eids)}
         self.shift_index = {s.code: i for i, s in enumerate(self.shifts)}
         self.day_index = {d: i for i, d in enumerate(self.days)}
+        self.agent_rules = [scenario.agent_rules(agent) for agent in self.agents]
+        self.agent_contracts = [scenario.agent_contract(agent) for agent in self.agents]
+        self.families = [shift_family(shift) for shift in self.shifts]
         self._index_time_off()
         self._create_variables()
+        self._weekend_vars: dict[tuple[int, int], cp_model.IntVar] = {}
 
     # -- time off --------------------------------------------------------------------
     def _index_time_off(self) -> None:
         self.leave_days: dict[int, list[int]] = defaultdict(list)
+        self.unavailable_days: dict[int, list[int]] = defaultdict(list)
         self.day_off_requests: dict[int, list[int]] = defaultdict(list)
         self.shift_requests: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        self.shift_off_requests: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        self.request_weight: dict[tuple[str, int, int, int | None], float] = {}  # (kind, a, d, s) -> weight
         for t in self.scenario.time_off:
             if t.employee_id not in self.agent_index:
                 raise InputError(f"time_off: employee_id '{t.employee_id}' is not in agents.csv")
@@ -121,23 +131,40 @@ class RosterModel:
             a, d = self.agent_index[t.employee_id], self.day_index[t.date]
             if t.kind == "leave":
                 self.leave_days[a].append(d)
+            elif t.kind == "unavailable":
+                self.unavailable_days[a].append(d)
             elif t.kind == "day_off_request":
                 self.day_off_requests[a].append(d)
-            elif t.kind == "shift_request":
+                if t.weight is not None:
+                    self.request_weight[t.kind, a, d, None] = t.weight
+            elif t.kind in ("shift_request", "shift_off_request"):
                 if t.shift_code not in self.shift_index:
                     raise InputError(
-                        f"time_off: shift_request of {t.employee_id} on {t.date} names shift "
+                        f"time_off: {t.kind} of {t.employee_id} on {t.date} names shift "
                         f"'{t.shift_code}', which is not a shift template"
                     )
-                self.shift_requests[a].append((d, self.shift_index[t.shift_code]))
+                s = self.shift_index[t.shift_code]
+                target = self.shift_requests if t.kind == "shift_request" else self.shift_off_requests
+                target[a].append((d, s))
+                if t.weight is not None:
+                    self.request_weight[t.kind, a, d, s] = t.weight
             else:
                 raise InputError(f"time_off: kind '{t.kind}' is not one of {', '.join(S.TIME_OFF_KINDS)}")
-        for lists in (self.leave_days, self.day_off_requests, self.shift_requests):
+        for lists in (
+            self.leave_days, self.unavailable_days, self.day_off_requests, self.shift_requests, self.shift_off_requests,
+        ):
             for a in lists:
                 lists[a] = sorted(set(lists[a]))
 
     def on_leave(self, a: int, d: int) -> bool:
         return d in self.leave_days.get(a, ())
+
+    def unavailable(self, a: int, d: int) -> bool:
+        return d in self.unavailable_days.get(a, ())
+
+    def cannot_work(self, a: int, d: int) -> bool:
+        """On leave, marked unavailable, or not yet employed that day: requests are moot."""
+        return self.on_leave(a, d) or self.unavailable(a, d) or not self.employed(a, d)
 
     def employed(self, a: int, d: int) -> bool:
         return self.days[d] >= self.agents[a].start_date
@@ -174,6 +201,16 @@ class RosterModel:
         terms = [(self.y[a, d, s], shift.paid_minutes) for d in days for s, shift in enumerate(self.shifts)]
         return cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms])
 
+    def derive(self, var: cp_model.IntVar, compute: Callable[[Callable[[cp_model.LinearExprT], int]], int]) -> None:
+        """Register how an auxiliary variable follows from the others.
+
+        ``compute(value)`` returns the variable's value given ``value(expr)``,
+        the value of any expression over earlier variables.  Hints (and the
+        warm-start roster's ledger) fill auxiliaries in registration order, so
+        a rule unit's own variables may depend on those registered before.
+        """
+        self.derived.append((var, compute))
+
     # -- hard rules -----------------------------------------------------------------
     def hard(self, ct: cp_model.Constraint, rule: str, agent: Agent | None, phrase: str) -> None:
         """Register a hard constraint of ``rule`` (for ``agent``, or global when None).
@@ -199,6 +236,32 @@ class RosterModel:
             iso = day.isocalendar()
             weeks.setdefault((iso.year, iso.week), []).append(d)
         return list(weeks.values())
+
+    def weekends(self) -> list[list[int]]:
+        """Day indexes of each weekend (Saturday and Sunday of one ISO week) touching the horizon, in order."""
+        out: dict[tuple[int, int], list[int]] = {}
+        for d, day in enumerate(self.days):
+            if day.weekday() >= 5:
+                iso = day.isocalendar()
+                out.setdefault((iso.year, iso.week), []).append(d)
+        return list(out.values())
+
+    def weekend_worked(self, a: int, k: int) -> cp_model.IntVar:
+        """A Boolean: agent ``a`` works on weekend ``k`` of :meth:`weekends` (shared by every rule using it)."""
+        var = self._weekend_vars.get((a, k))
+        if var is None:
+            days = self.weekends()[k]
+            var = self.model.new_bool_var(f"weekend[{self.agents[a].employee_id},{self.days[days[0]]}]")
+            for d in days:
+                self.model.add(var >= self.works[a, d])
+            self.model.add(var <= sum(self.works[a, d] for d in days))
+            self._weekend_vars[a, k] = var
+            works = [self.works[a, d] for d in days]
+            self.derive(var, lambda value, works=works: max(value(w) for w in works))
+        return var
+
+    def shifts_of_family(self, family: str) -> list[int]:
+        return [s for s, f in enumerate(self.families) if f == family]
 
     def agent_label(self, a: int) -> str:
         agent = self.agents[a]

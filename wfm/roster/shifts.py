@@ -143,3 +143,22 @@ def shift_family(shift: ShiftTemplate) -> str:
     if shift.start_minute < EARLY_BEFORE_MINUTE:
         return "early"
     return "day"
+
+
+def comparison_groups(scenario) -> dict[str, list[str]]:
+    """Agents whose workloads fairness compares: same weekly contract and contract name, present all horizon.
+
+    An agent counts when employed from the horizon's first day and without
+    leave or unavailable days in it (their counts would differ for reasons
+    that are not unfair).  Groups with one agent are dropped.  Keys name the
+    group, e.g. ``"2400 min/week"`` or ``"1200 min/week, part_time"``.
+    """
+    absent = {t.employee_id for t in scenario.time_off if t.kind in ("leave", "unavailable")}
+    first = scenario.horizon.start
+    groups: dict[str, list[str]] = {}
+    for agent in scenario.agents:
+        if agent.employee_id in absent or agent.start_date > first:
+            continue
+        key = f"{agent.contract_minutes_per_week} min/week" + (f", {agent.contract}" if agent.contract else "")
+        groups.setdefault(key, []).append(agent.employee_id)
+    return {k: v for k, v in sorted(groups.items()) if len(v) > 1}

@@ -134,6 +134,9 @@ def add_hint(rm: RosterModel, placed: dict[tuple[int, int], tuple[int, str]]) ->
         if isinstance(p, TieredShortfall) and p.key is not None:
             for var, value in p.hint(covered.get(p.key, 0)):
                 values[var.index] = value
+    evaluate = _hint_value(rm)
+    for var, compute in rm.derived:  # auxiliaries of the rule units, in registration order
+        values[var.index] = compute(evaluate)
     for index, value in values.items():
         rm.model.add_hint(rm.model.get_int_var_from_proto_index(index), value)
 

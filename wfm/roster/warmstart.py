@@ -40,12 +40,17 @@ rebuild to about 400k; the pooled lower bound (:mod:`wfm.roster.bound`) is
 323k.  CP-SAT, left alone on the same model, needs minutes to find any
 roster and was at 1.7M after two minutes.
 
-Every placement keeps every built-in hard rule, checked with the rule units'
-own thresholds: leave, start date, one shift a day, rest (both neighbours),
-consecutive days, days off and paid minutes per ISO week, and the month's
-contract cap.  Move costs use the objective's own integer coefficients,
-including day-off and shift requests.  The result is only a hint: CP-SAT
-verifies it (and repairs it, should an extra rule unit make it infeasible).
+Every placement keeps the built-in upper-limit hard rules, checked with the
+rule units' own thresholds: leave and unavailable days, start date,
+availability windows, one shift a day, rest and forbidden successions (both
+neighbours), maximum consecutive days, days off and paid minutes per ISO
+week, late and night shifts per week, working weekends, the contract's cap
+and its per-code shift caps.  Minimums (consecutive days or days off in a
+row, a pair of days off, weekly or horizon minutes) are not kept: the result
+is only a hint, and CP-SAT verifies it and repairs what it breaks.  Move
+costs use the objective's own integer coefficients for coverage, contract
+shortfall and day-off, shift and shift-off requests; fairness, stable start
+times and cover by day and shift are left to CP-SAT.
 Visiting order is fixed and the random choices are seeded, so without a
 deadline the same inputs and seed give the same roster.
 """
@@ -60,7 +65,7 @@ import numpy as np
 
 from wfm.roster.model import RosterModel
 from wfm.roster.penalties import SCALE, scaled_coefficient
-from wfm.roster.rules import contract, coverage, days_off_per_week, rest, weekly_minutes
+from wfm.roster.rules import availability, contract, coverage, days_off_per_week, rest, weekly_minutes
 from wfm.roster.shifts import on_phone_minutes
 
 Placement = tuple[int, str]  # (shift index, queue)
@@ -78,32 +83,69 @@ class _Roster:
         weights = rm.scenario.weights
         self.n_agents, self.n_days, self.n_shifts = len(rm.agents), rm.n_days, len(rm.shifts)
         self.queues = list(rm.queues)
-        self.max_run = rules.max_consecutive_days
+        agent_rules = rm.agent_rules
+        self.max_run = np.array([r.max_consecutive_days for r in agent_rules])
 
         weeks = rm.iso_weeks()
         self.week_of = np.zeros(rm.n_days, dtype=int)
         for w, days in enumerate(weeks):
             self.week_of[days] = w
         self.weeks = weeks
-        need = [days_off_per_week.required_days_off(rules.min_days_off_per_week, len(days)) for days in weeks]
         self.week_days_left = np.array(
-            [[len(days) - n for days, n in zip(weeks, need, strict=True)] for _ in range(self.n_agents)]
+            [
+                [len(days) - days_off_per_week.required_days_off(r.min_days_off_per_week, len(days)) for days in weeks]
+                for r in agent_rules
+            ]
         )
         self.week_minutes_left = np.array(
             [[weekly_minutes.agent_week_cap(rm, a, days) for days in weeks] for a in range(self.n_agents)]
         )
-        self.month_left = np.array([contract.agent_target(rm, a) for a in range(self.n_agents)])
+        self.cap = np.array([contract.agent_cap(rm, a) for a in range(self.n_agents)])
+        self.goal = np.minimum(self.cap, [contract.agent_target(rm, a) for a in range(self.n_agents)])
+        self.month_left = self.cap.copy()
         self.open_day = np.array(
-            [
-                [rm.employed(a, d) and not rm.on_leave(a, d) for d in range(rm.n_days)]
-                for a in range(self.n_agents)
-            ]
+            [[not rm.cannot_work(a, d) for d in range(rm.n_days)] for a in range(self.n_agents)]
+        )
+        # shift_ok[a, d, s]: availability windows allow the shift
+        self.shift_ok = np.ones((self.n_agents, rm.n_days, len(rm.shifts)), dtype=bool)
+        windows: dict[str, list] = {}
+        for row in rm.scenario.availability:
+            windows.setdefault(row.employee_id, []).append(row)
+        for eid, rows in windows.items():
+            a = rm.agent_index.get(eid)
+            if a is None:
+                continue
+            for d, spans in availability.windows_by_day(rows, rm.days).items():
+                for s, shift in enumerate(rm.shifts):
+                    fits = any(lo <= shift.start_minute and shift.end_minute <= hi for lo, hi in spans)
+                    self.shift_ok[a, d, s] = fits
+        # contract caps on shift codes, late/night shifts per week and working weekends
+        self.shift_left = np.full((self.n_agents, len(rm.shifts)), rm.n_days, dtype=int)
+        for a, c in enumerate(rm.agent_contracts):
+            for code, most in c.max_shifts if c is not None else ():
+                self.shift_left[a, rm.shift_index[code]] = most
+        self.family_of = [rm.families[s] for s in range(len(rm.shifts))]
+        self.family_left = {
+            fam: np.array(
+                [[7 if getattr(r, key) is None else getattr(r, key) for _ in weeks] for r in agent_rules]
+            )
+            for fam, key in (("late", "max_late_shifts_per_week"), ("night", "max_night_shifts_per_week"))
+        }
+        self.weekend_of = np.full(rm.n_days, -1)
+        for k, days in enumerate(rm.weekends()):
+            self.weekend_of[days] = k
+        self.weekends_left = np.array(
+            [rm.n_days if r.max_working_weekends is None else r.max_working_weekends for r in agent_rules]
         )
         self.skill = np.array([[q in rm.agent_queues[a] for q in self.queues] for a in range(self.n_agents)])
         self.paid = np.array([s.paid_minutes for s in rm.shifts])
 
         # rest: clash[s1][j] = shifts that may not follow s1 j days later; clash_before the reverse
         self.clash = rest.conflicts(rm.shifts, round(rules.min_rest_hours * 60))
+        for first, second in rules.forbidden_successions:
+            later = self.clash.setdefault(rm.shift_index[first], {}).setdefault(1, [])
+            if rm.shift_index[second] not in later:
+                later.append(rm.shift_index[second])
         self.clash_before: dict[int, dict[int, set[int]]] = {s: {} for s in range(self.n_shifts)}
         for s1, by_day in self.clash.items():
             for j, later in by_day.items():
@@ -113,14 +155,26 @@ class _Roster:
         # objective coefficients (scaled), exactly as the rule units price them
         self.tiers, self.over = coverage.tiers_and_over(weights, rm.interval_minutes)
         self.per_paid_minute = contract.shortfall_coefficient(weights)
-        self.day_off_cost = scaled_coefficient(weights.day_off_request, 1, "day_off_request")
-        self.shift_wish_cost = scaled_coefficient(weights.shift_request, 1, "shift_request")
-        self.day_off = {(a, d) for a, days in rm.day_off_requests.items() for d in days}
-        self.wished: dict[tuple[int, int], list[int]] = {}
-        for a, wishes in rm.shift_requests.items():
-            for d, s in wishes:
-                if self.open_day[a, d]:  # requests on leave or before the start date are moot
-                    self.wished.setdefault((a, d), []).append(s)
+        def price(kind: str, a: int, d: int, s: int | None) -> int:
+            return scaled_coefficient(rm.request_weight.get((kind, a, d, s), getattr(weights, kind)), 1, kind)
+
+        # requests on leave, unavailable days or before the start date are moot
+        self.day_off = {
+            (a, d): price("day_off_request", a, d, None)
+            for a, days in rm.day_off_requests.items()
+            for d in days
+            if self.open_day[a, d]
+        }
+        self.wished: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        self.unwished: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for target, kind, source in (
+            (self.wished, "shift_request", rm.shift_requests),
+            (self.unwished, "shift_off_request", rm.shift_off_requests),
+        ):
+            for a, wishes in source.items():
+                for d, s in wishes:
+                    if self.open_day[a, d]:
+                        target.setdefault((a, d), []).append((s, price(kind, a, d, s)))
 
         self.req = np.stack([rm.requirement[q] for q in self.queues]).astype(np.int64)
         self.cov = np.zeros_like(self.req)
@@ -177,19 +231,22 @@ class _Roster:
     def agent_values(self, a: int, d: int, values: np.ndarray) -> np.ndarray:
         """``values`` for agent ``a`` on day ``d``: requests priced in, forbidden placements at -inf."""
         out = np.where(self.skill[a][None, :], values, -np.inf)
+        out[~self.shift_ok[a, d], :] = -np.inf
         if (a, d) in self.day_off:
-            out = out - self.day_off_cost
-        for s in self.wished.get((a, d), ()):
-            out[s, :] += self.shift_wish_cost
+            out = out - self.day_off[a, d]
+        for s, cost in self.wished.get((a, d), ()):
+            out[s, :] += cost
+        for s, cost in self.unwished.get((a, d), ()):
+            out[s, :] -= cost
         return out
 
     def objective(self) -> int:
         """The roster's objective in scaled units, priced exactly as the model prices it."""
-        total = int(self._cost(self.req, self.cov).sum()) + self.per_paid_minute * int(self.month_left.sum())
-        total += self.day_off_cost * sum(k in self.shift_on for k in self.day_off)
-        total += self.shift_wish_cost * sum(
-            self.shift_on.get(k) != s for k, wishes in self.wished.items() for s in wishes
-        )
+        shortfall = np.maximum(0, self.goal - self.cap + self.month_left)
+        total = int(self._cost(self.req, self.cov).sum()) + self.per_paid_minute * int(shortfall.sum())
+        total += sum(cost for k, cost in self.day_off.items() if k in self.shift_on)
+        total += sum(cost for k, wishes in self.wished.items() for s, cost in wishes if self.shift_on.get(k) != s)
+        total += sum(cost for k, wishes in self.unwished.items() for s, cost in wishes if self.shift_on.get(k) == s)
         return total
 
     def snapshot(self) -> tuple:
@@ -197,6 +254,9 @@ class _Roster:
             self.week_days_left.copy(),
             self.week_minutes_left.copy(),
             self.month_left.copy(),
+            self.shift_left.copy(),
+            {k: v.copy() for k, v in self.family_left.items()},
+            self.weekends_left.copy(),
             self.cov.copy(),
             dict(self.shift_on),
             dict(self.queue_on),
@@ -207,10 +267,18 @@ class _Roster:
             self.week_days_left,
             self.week_minutes_left,
             self.month_left,
+            self.shift_left,
+            self.family_left,
+            self.weekends_left,
             self.cov,
             self.shift_on,
             self.queue_on,
-        ) = (x.copy() for x in snap)
+        ) = (
+            {k: v.copy() for k, v in x.items()} if isinstance(x, dict) and x and isinstance(
+                next(iter(x.values())), np.ndarray
+            ) else x.copy()
+            for x in snap
+        )
 
     # -- feasibility -----------------------------------------------------------------------
     def _run_through(self, a: int, d: int) -> int:
@@ -227,22 +295,36 @@ class _Roster:
         minutes = self._minutes_free(a, d)
         if minutes is None:
             return np.zeros(self.n_shifts, dtype=bool)
-        ok = self.paid <= minutes
+        ok = (self.paid <= minutes) & self.shift_ok[a, d] & (self.shift_left[a] > 0)
         for s in np.flatnonzero(ok):
-            ok[s] = self._rested(a, d, int(s))
+            ok[s] = self._family_free(a, d, int(s)) and self._rested(a, d, int(s))
         return ok
 
     def allowed(self, a: int, d: int, s: int) -> bool:
         """May agent ``a`` work shift ``s`` on day ``d`` (a day they do not work now)?"""
         minutes = self._minutes_free(a, d)
-        return minutes is not None and self.paid[s] <= minutes and self._rested(a, d, s)
+        return (
+            minutes is not None
+            and self.paid[s] <= minutes
+            and bool(self.shift_ok[a, d, s])
+            and self.shift_left[a, s] > 0
+            and self._family_free(a, d, s)
+            and self._rested(a, d, s)
+        )
+
+    def _family_free(self, a: int, d: int, s: int) -> bool:
+        left = self.family_left.get(self.family_of[s])
+        return left is None or left[a, self.week_of[d]] > 0
 
     def _minutes_free(self, a: int, d: int) -> int | None:
         """Paid minutes agent ``a`` could still work on day ``d``, or None if they may not work it at all."""
         if not self.open_day[a, d] or (a, d) in self.shift_on:
             return None
         w = self.week_of[d]
-        if self.week_days_left[a, w] < 1 or self._run_through(a, d) > self.max_run:
+        if self.week_days_left[a, w] < 1 or self._run_through(a, d) > self.max_run[a]:
+            return None
+        k = self.weekend_of[d]
+        if k >= 0 and self.weekends_left[a] < 1 and not self._weekend_worked(a, k):
             return None
         return min(self.week_minutes_left[a, w], self.month_left[a])
 
@@ -255,9 +337,18 @@ class _Roster:
                 return False
         return True
 
+    def _weekend_worked(self, a: int, k: int) -> bool:
+        return any((a, d) in self.shift_on for d in self.rm.weekends()[k])
+
     # -- changes ----------------------------------------------------------------------------
     def place(self, a: int, d: int, s: int, qi: int) -> None:
         w = self.week_of[d]
+        k = self.weekend_of[d]
+        if k >= 0 and not self._weekend_worked(a, k):
+            self.weekends_left[a] -= 1
+        self.shift_left[a, s] -= 1
+        if self.family_of[s] in self.family_left:
+            self.family_left[self.family_of[s]][a, w] -= 1
         self.shift_on[a, d] = s
         self.queue_on[a, d] = qi
         self.week_days_left[a, w] -= 1
@@ -269,6 +360,12 @@ class _Roster:
     def unplace(self, a: int, d: int) -> tuple[int, int]:
         s, qi = self.shift_on.pop((a, d)), self.queue_on.pop((a, d))
         w = self.week_of[d]
+        k = self.weekend_of[d]
+        if k >= 0 and not self._weekend_worked(a, k):
+            self.weekends_left[a] += 1
+        self.shift_left[a, s] += 1
+        if self.family_of[s] in self.family_left:
+            self.family_left[self.family_of[s]][a, w] += 1
         self.week_days_left[a, w] += 1
         self.week_minutes_left[a, w] += self.paid[s]
         self.month_left[a] += self.paid[s]

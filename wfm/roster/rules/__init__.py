@@ -21,13 +21,21 @@ RULE_NAMES = (
     "one_shift_per_day",
     "leave",
     "start_date",
+    "availability",
     "rest",
+    "successions",
     "consecutive_days",
+    "days_off_runs",
     "days_off_per_week",
     "weekly_minutes",
+    "weekends",
+    "late_night",
     "contract",
     "requests",
     "coverage",
+    "shift_cover",
+    "fairness",
+    "stable_starts",
 )
 
 

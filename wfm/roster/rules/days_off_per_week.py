@@ -1,5 +1,7 @@
 """Days off per week: at least ``min_days_off_per_week`` days not worked in each ISO week (Mon-Sun).
 
+Per agent: ``[rules]``, overridden by the agent's contract.
+
 A day on leave is a day not worked and counts.  For a partial week of ``k``
 days at either edge of the horizon, only ``max(0, min_days_off_per_week -
 (7 - k))`` days off are required: the ``7 - k`` days outside the horizon are
@@ -25,13 +27,13 @@ def required_days_off(min_days_off: int, days_in_week: int) -> int:
 
 
 def add(rm: RosterModel) -> list[Penalty]:
-    min_off = rm.scenario.rules.min_days_off_per_week
-    phrase = f"at least {min_off} days off per week"
-    for week in rm.iso_weeks():
-        need = required_days_off(min_off, len(week))
-        if need == 0:
-            continue
-        for a, agent in enumerate(rm.agents):
+    for a, agent in enumerate(rm.agents):
+        min_off = rm.agent_rules[a].min_days_off_per_week
+        phrase = f"at least {min_off} days off per week"
+        for week in rm.iso_weeks():
+            need = required_days_off(min_off, len(week))
+            if need == 0:
+                continue
             ct = rm.model.add(sum(rm.works[a, d] for d in week) <= len(week) - need)
             rm.hard(ct, RULE, agent, phrase)
     return []

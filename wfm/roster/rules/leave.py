@@ -1,8 +1,10 @@
-"""Approved leave: an agent on approved leave does not work that day.
+"""Approved leave and unavailable days: the agent does not work that day.
 
-Only time-off rows of kind ``leave`` are binding; day-off and shift requests
-are wishes (see :mod:`wfm.roster.rules.requests`).  A leave day appears in the
-roster as ``LEAVE``.
+Time-off rows of kind ``leave`` (paid: a leave day is credited against the
+contract and appears in the roster as ``LEAVE``) and ``unavailable`` (unpaid:
+the agent simply cannot work, e.g. a part-timer's study day; the roster shows
+``OFF``) are binding.  Day-off and shift requests are wishes (see
+:mod:`wfm.roster.rules.requests`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from wfm.roster.model import RosterModel
 
 RULE = "leave"
+UNAVAILABLE = "unavailable"
 
 
 def add(rm: RosterModel) -> list[Penalty]:
@@ -23,4 +26,8 @@ def add(rm: RosterModel) -> list[Penalty]:
         phrase = f"approved leave on {describe_dates([rm.days[d] for d in days])}"
         for d in days:
             rm.hard(rm.model.add(rm.works[a, d] == 0), RULE, rm.agents[a], phrase)
+    for a, days in sorted(rm.unavailable_days.items()):
+        phrase = f"unavailable on {describe_dates([rm.days[d] for d in days])}"
+        for d in days:
+            rm.hard(rm.model.add(rm.works[a, d] == 0), UNAVAILABLE, rm.agents[a], phrase)
     return []

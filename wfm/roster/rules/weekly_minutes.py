@@ -5,8 +5,13 @@ where each approved leave day in the week is credited a fifth of the weekly
 contract (so a week with two leave days leaves room for three days of work on
 a five-day contract).  The cap never goes below zero.
 
-Partial weeks at the horizon's edges get the full cap: days outside the
-horizon are assumed off, as in the other rules.  (Prorating the cap by days,
+The floor ``min_weekly_minutes`` (default 0: none) less the same leave credit
+applies to every ISO week wholly inside the horizon in which the agent is
+employed throughout.  Both limits are per agent (``[rules]``, overridden by
+the agent's contract).
+
+Partial weeks at the horizon's edges get the full cap and no floor: days
+outside the horizon are assumed off, as in the other rules.  (Prorating the cap by days,
 e.g. ``2400 * 1/7 = 343`` minutes for a month starting on a Sunday, would ban
 every 8-hour shift on that day; the month as a whole is held to the
 prorated contract by :mod:`wfm.roster.rules.contract` instead.)
@@ -23,6 +28,7 @@ if TYPE_CHECKING:
     from wfm.roster.model import RosterModel
 
 RULE = "weekly_minutes"
+MIN_RULE = "min_weekly_minutes"
 
 
 def weekly_cap(max_weekly_minutes: int, contract_minutes_per_week: int, leave_credit: int) -> int:
@@ -35,16 +41,17 @@ def agent_week_cap(rm: RosterModel, a: int, week: list[int]) -> int:
     agent = rm.agents[a]
     leave = sum(rm.on_leave(a, d) for d in week)
     return weekly_cap(
-        rm.scenario.rules.max_weekly_minutes,
+        rm.agent_rules[a].max_weekly_minutes,
         agent.contract_minutes_per_week,
         leave * leave_credit_minutes(agent),
     )
 
 
 def add(rm: RosterModel) -> list[Penalty]:
-    legal = rm.scenario.rules.max_weekly_minutes
     longest = max(s.paid_minutes for s in rm.shifts)
     for a, agent in enumerate(rm.agents):
+        legal = rm.agent_rules[a].max_weekly_minutes
+        floor = rm.agent_rules[a].min_weekly_minutes
         credit = leave_credit_minutes(agent)
         phrase = (
             f"at most {min(legal, agent.contract_minutes_per_week) / 60:g} paid hours a week "
@@ -52,8 +59,12 @@ def add(rm: RosterModel) -> list[Penalty]:
         )
         for week in rm.iso_weeks():
             cap = agent_week_cap(rm, a, week)
-            if cap >= longest * len(week):
-                continue  # cannot bind
-            ct = rm.model.add(rm.paid_minutes(a, week) <= cap)
-            rm.hard(ct, RULE, agent, phrase)
+            if cap < longest * len(week):
+                ct = rm.model.add(rm.paid_minutes(a, week) <= cap)
+                rm.hard(ct, RULE, agent, phrase)
+            if floor > 0 and len(week) == 7 and all(rm.employed(a, d) for d in week):
+                need = max(0, floor - credit * sum(rm.on_leave(a, d) for d in week))
+                if need > 0:
+                    ct = rm.model.add(rm.paid_minutes(a, week) >= need)
+                    rm.hard(ct, MIN_RULE, agent, f"at least {floor / 60:g} paid hours a week")
     return []
