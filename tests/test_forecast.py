@@ -274,6 +274,28 @@ def test_holiday_always_missing_is_taken_as_closed(two_years):
     assert totals[pd.Timestamp("2026-02-24")] > 1000
 
 
+def test_holidays_get_their_own_handle_time(two_years):
+    """Handle time on past public holidays (450 s here) carries to the horizon's holidays, not to ordinary days."""
+    from wfm.forecast import _Calendar
+
+    off = _Calendar.build(
+        "CN", dt.date(2024, 1, 1), dt.date(2026, 2, 28)
+    ).block_of  # holiday days and days off
+    day = pd.DatetimeIndex(two_years[schema.INTERVAL_START]).tz_localize(None).date
+    hist = two_years.copy()
+    hist.loc[np.isin(day, list(off)), schema.AHT_SECONDS] = 450.0
+    horizon = Horizon(dt.date(2026, 2, 2), dt.date(2026, 2, 28), 60, TZ)
+    fc = forecast(hist, horizon, QUEUES[:1], country="CN")
+    fc_day = pd.DatetimeIndex(fc[schema.DS]).tz_localize(None).normalize()
+
+    def mean_aht(days: list[str]) -> float:
+        rows = fc[fc_day.isin(pd.to_datetime(days)) & (fc[schema.YHAT] > 0)]
+        return float(np.average(rows[schema.AHT_SECONDS], weights=rows[schema.YHAT]))
+
+    assert mean_aht(["2026-02-17", "2026-02-18", "2026-02-19"]) == pytest.approx(450.0, abs=25.0)
+    assert mean_aht(["2026-02-03", "2026-02-04", "2026-02-05"]) < 330.0
+
+
 # ---------------------------------------------------------------------------
 # Intervals, DST, resolution
 # ---------------------------------------------------------------------------

@@ -18,7 +18,11 @@ Scores, all on contacts per history interval:
 * ``bias``: Σ(ŷ − y) / Σy (positive = over-forecast).
 
 The selected model of a queue is the one with the lowest mean ``wape`` over
-the origins.  :func:`write_selection` records the choice as JSON that
+the origins (the backtest sees the training history only, so the choice never
+peeks at what it will forecast).  Special days (``special_days.csv``) are
+applied in every test window as :func:`wfm.forecast.forecast` applies them.
+:func:`plot_backtest` draws the selected model's test windows against the
+actuals, with a band calibrated on the backtest's own errors.  :func:`write_selection` records the choice as JSON that
 :func:`read_selection` turns into the ``models`` argument of
 ``wfm.forecast.forecast``.
 """
@@ -46,7 +50,8 @@ from wfm.forecast import (
     _QueueSeries,
     infer_interval_minutes,
 )
-from wfm.schema import QUEUE, InputError, Queue, Scenario
+from wfm.schema import DS, QUEUE, YHAT, InputError, Queue, Scenario
+from wfm.special_days import SPECIAL_DAYS_FILE, SpecialDays, read_special_days
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +59,9 @@ SELECTION_VERSION = 1
 METRICS = ("wape", "daily_wape", "mase", "rmse", "bias")
 ORIGIN = "origin"
 MODEL = "model"
+ACTUAL = "y"
+#: Quantiles of the backtest band drawn by :func:`plot_backtest`.
+BAND_QUANTILES = (0.1, 0.9)
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,10 @@ class BacktestResult:
 
     ``summary``: the mean over origins per queue and model, best first per
     queue.  ``selection``: queue → selected model.  ``origins``: the origin
-    dates (last day of training) used.
+    dates (last day of training) used.  ``forecasts``: the selected model's
+    test-window forecasts, one row per queue, origin and history interval
+    present in the actuals (``queue, origin, model, ds, y, yhat``; ``ds`` is the
+    local wall-clock interval start, ``y`` the actual contacts).
     """
 
     scores: pd.DataFrame = field(repr=False)
@@ -70,6 +81,7 @@ class BacktestResult:
     selection: dict[str, str]
     horizon_days: int
     origins: tuple[dt.date, ...]
+    forecasts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
 
 def backtest(
@@ -85,6 +97,7 @@ def backtest(
     models: Sequence[str] = BACKTEST_MODELS,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    special_days: SpecialDays | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of ``models`` on every queue, and the best model per queue.
 
@@ -105,6 +118,7 @@ def backtest(
     if interval_minutes is None:
         interval_minutes = infer_interval_minutes(history)
     rows = []
+    kept: list[pd.DataFrame] = []
     used_origins: set[dt.date] = set()
     for q in queues:
         part = frame[frame[QUEUE] == q.name]
@@ -122,13 +136,18 @@ def backtest(
                 f"{earliest}; need {MIN_HISTORY_DAYS}: use fewer origins (now {origins}), a shorter step "
                 f"(now {step_days} days) or a shorter horizon (now {horizon_days} days)"
             )
+        windows = []
         for k in range(origins):
             test_end = last - np.timedelta64(k * step_days, "D")
             origin = test_end - np.timedelta64(horizon_days, "D")
             train = series.subset(series.days <= origin)
             t0 = time.perf_counter()
             test_days = np.arange(origin + 1, test_end + 1)
-            scores = evaluate_models(train, series, q, test_days, calendar, models, seed=seed)
+            predictions = _predict_models(
+                train, q, test_days, calendar, models, seed=seed, special=special_days, strict=False
+            )
+            scores = _score_predictions(predictions, train, series, test_days)
+            windows.append((origin, test_days, predictions))
             for name, values in scores.items():
                 rows.append({QUEUE: q.name, ORIGIN: origin.astype(dt.date), MODEL: name, **values})
             used_origins.add(origin.astype(dt.date))
@@ -136,10 +155,41 @@ def backtest(
             logger.info(message)
             if progress is not None:
                 progress(message)
+        queue_summary = summarise(
+            pd.DataFrame([r for r in rows if r[QUEUE] == q.name], columns=[QUEUE, ORIGIN, MODEL, *METRICS])
+        )
+        chosen = str(queue_summary.iloc[0][MODEL])
+        kept += [_window_frame(q.name, chosen, o, d, p[chosen], series) for o, d, p in windows]
     scores_frame = pd.DataFrame(rows, columns=[QUEUE, ORIGIN, MODEL, *METRICS])
     summary = summarise(scores_frame)
     selection = {str(qn): str(g.iloc[0][MODEL]) for qn, g in summary.groupby(QUEUE, sort=False)}
-    return BacktestResult(scores_frame, summary, selection, horizon_days, tuple(sorted(used_origins)))
+    forecasts = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
+    return BacktestResult(
+        scores_frame, summary, selection, horizon_days, tuple(sorted(used_origins)), forecasts
+    )
+
+
+def _window_frame(
+    queue: str, model: str, origin: np.datetime64, days: np.ndarray, yhat: np.ndarray, actual: _QueueSeries
+) -> pd.DataFrame:
+    """Long frame of one test window: the forecast beside the actuals, on the days the actuals have."""
+    row_of = {d: i for i, d in enumerate(actual.days)}
+    present = np.array([d in row_of for d in days], dtype=bool)
+    y = actual.volume[[row_of[d] for d in days[present]]]
+    h = actual.interval_minutes
+    starts = days[present][:, None].astype("datetime64[m]") + (np.arange(y.shape[1]) * h).astype(
+        "timedelta64[m]"
+    )
+    return pd.DataFrame(
+        {
+            QUEUE: queue,
+            ORIGIN: origin.astype(dt.date),
+            MODEL: model,
+            DS: pd.DatetimeIndex(starts.ravel()),
+            ACTUAL: y.ravel(),
+            YHAT: yhat[present].ravel(),
+        }
+    )
 
 
 def backtest_scenario(
@@ -149,8 +199,14 @@ def backtest_scenario(
     step_days: int = 7,
     models: Sequence[str] = BACKTEST_MODELS,
     progress: Callable[[str], None] | None = None,
+    special_days: SpecialDays | None = None,
 ) -> BacktestResult:
-    """:func:`backtest` of a scenario's history; the horizon is its planning period's length in days."""
+    """:func:`backtest` of a scenario's history; the horizon is its planning period's length in days.
+
+    ``special_days`` defaults to the scenario folder's ``special_days.csv`` when there is one.
+    """
+    if special_days is None and scenario.source_dir is not None:
+        special_days = read_special_days(Path(scenario.source_dir) / SPECIAL_DAYS_FILE)
     return backtest(
         scenario.history,
         scenario.queues,
@@ -162,6 +218,7 @@ def backtest_scenario(
         models=models,
         seed=scenario.solver.seed,
         progress=progress,
+        special_days=special_days,
     )
 
 
@@ -174,9 +231,16 @@ def evaluate_models(
     models: Sequence[str],
     *,
     seed: int = 0,
+    special_days: SpecialDays | None = None,
 ) -> dict[str, dict[str, float]]:
     """Fit ``models`` on ``train``, predict ``test_days`` and score them on the days ``actual`` has."""
-    predictions = _predict_models(train, queue, test_days, calendar, models, seed=seed)
+    predictions = _predict_models(train, queue, test_days, calendar, models, seed=seed, special=special_days)
+    return _score_predictions(predictions, train, actual, test_days)
+
+
+def _score_predictions(
+    predictions: dict[str, np.ndarray], train: _QueueSeries, actual: _QueueSeries, test_days: np.ndarray
+) -> dict[str, dict[str, float]]:
     row_of = {d: i for i, d in enumerate(actual.days)}
     present = np.array([d in row_of for d in test_days], dtype=bool)
     y = actual.volume[[row_of[d] for d in test_days[present]]]
@@ -281,3 +345,82 @@ def read_selection(path: str | Path) -> dict[str, str]:
 
 def _round(x: float) -> float | None:
     return None if not np.isfinite(x) else round(float(x), 5)
+
+
+def backtest_band(
+    forecasts: pd.DataFrame, quantiles: tuple[float, float] = BAND_QUANTILES
+) -> tuple[float, float]:
+    """Quantiles of the backtest's standardised interval errors ``(y − ŷ) / sqrt(max(ŷ, 1))``.
+
+    The band of a forecast ``ŷ`` is then ``ŷ + q·sqrt(ŷ)``: calibrated on the
+    backtest's own errors, so it is as wide as the model's misses were, not as
+    a noise model says they should be.
+    """
+    open_ = forecasts[YHAT] > 0
+    if not open_.any():
+        return 0.0, 0.0
+    yhat = forecasts.loc[open_, YHAT].to_numpy()
+    z = (forecasts.loc[open_, ACTUAL].to_numpy() - yhat) / np.sqrt(np.maximum(yhat, 1.0))
+    low, high = np.quantile(z, quantiles)
+    return float(low), float(high)
+
+
+def plot_backtest(result: BacktestResult, queue: str, path: str | Path) -> Path:
+    """Write a PNG of ``queue``'s backtest: the selected model's forecasts against the actuals.
+
+    Top: the latest test window per interval, forecast with the backtest band
+    (:func:`backtest_band`, 10–90%) and actuals.  Bottom: daily totals of every
+    test window, forecast against actuals.  Volumes are contacts per history
+    interval / per day on the local wall clock.  Returns the path written.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    rows = result.forecasts[result.forecasts[QUEUE] == queue] if len(result.forecasts) else result.forecasts
+    if rows.empty:
+        raise InputError(f"plot_backtest: queue '{queue}' has no backtest forecasts")
+    model = str(rows[MODEL].iloc[0])
+    low, high = backtest_band(rows)
+    latest = rows[rows[ORIGIN] == rows[ORIGIN].max()].sort_values(DS)
+    yhat = latest[YHAT].to_numpy()
+    root = np.sqrt(np.maximum(yhat, 0.0))
+    summary = result.summary[(result.summary[QUEUE] == queue) & (result.summary[MODEL] == model)].iloc[0]
+
+    fig = Figure(figsize=(14, 8), dpi=100)
+    FigureCanvasAgg(fig)
+    top, bottom = fig.add_subplot(2, 1, 1), fig.add_subplot(2, 1, 2)
+    top.fill_between(
+        latest[DS],
+        np.maximum(yhat + low * root, 0.0),
+        yhat + high * root,
+        color="tab:blue",
+        alpha=0.25,
+        lw=0,
+        label="backtest band (10–90%)",
+    )
+    top.plot(latest[DS], latest[ACTUAL], color="0.25", lw=0.8, label="actual offered")
+    top.plot(latest[DS], yhat, color="tab:blue", lw=1.0, label=f"forecast ({model})")
+    top.set_title(
+        f"{queue}: backtest from origin {latest[ORIGIN].iloc[0]} — mean over {len(result.origins)} origins: "
+        f"WAPE {summary['wape']:.1%}, daily WAPE {summary['daily_wape']:.1%}, bias {summary['bias']:+.1%}"
+    )
+    top.set_ylabel("contacts per interval")
+    top.set_ylim(bottom=0)
+    top.legend(loc="upper left")
+    daily = rows.assign(day=rows[DS].dt.normalize()).groupby([ORIGIN, "day"])[[ACTUAL, YHAT]].sum()
+    for i, (origin, g) in enumerate(daily.groupby(level=0)):
+        days = g.index.get_level_values("day")
+        bottom.plot(days, g[YHAT], color=f"C{i % 10}", lw=1.0, ls="--", label=f"forecast from {origin}")
+    actual_daily = rows.assign(day=rows[DS].dt.normalize()).drop_duplicates([DS]).groupby("day")[ACTUAL].sum()
+    bottom.plot(actual_daily.index, actual_daily.to_numpy(), color="0.2", lw=1.5, marker=".", label="actual")
+    bottom.set_ylabel("contacts per day")
+    bottom.set_ylim(bottom=0)
+    bottom.legend(loc="upper left", fontsize="small")
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("local time")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, format="png")
+    return path

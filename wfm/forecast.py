@@ -44,21 +44,30 @@ The method is top-down (it measured best on real bank data for the effort):
    noise).  This is a normal approximation; it is wider than the daily band
    times the share, which would be too narrow for staffing.
 
-4. **AHT** per weekday and time of day: the volume-weighted mean of
-   ``aht_seconds`` over the profile window, shrunk towards the weekday-type
-   (Mon–Fri/Sat/Sun) mean at that time of day, which is shrunk towards the
-   queue's mean at that time of day, which is shrunk towards the queue's overall
-   mean, each with a prior weight of 20 calls.  Where a level has no data the
-   value is exactly its fallback.
+4. **AHT** per kind of day and time of day: the volume-weighted mean of
+   ``aht_seconds`` for each calendar weekday (ordinary days of the profile
+   window), for public holidays (the last holiday days of the history) and
+   for each named special-day type (its past days), shrunk towards a parent
+   with a prior weight of 20 calls: a weekday towards its day type under the
+   *calendar's* weekend (working day, first or last weekend day), a holiday
+   towards the last weekend day, a special type towards its dates' weekdays;
+   the day types towards the queue's mean at that time of day, and that
+   towards the queue's overall mean.  Where a level has no data the value is
+   exactly its fallback.  A day that behaves like another weekday takes its AHT.
 
 Other models (``MODELS``; ``wfm.backtest`` scores them by rolling origin and
 records the best per queue, which ``forecast(models=...)`` then uses):
 ``seasonal_naive`` (last ordinary same weekday), ``hist_avg_4w`` /
 ``hist_avg_8w`` (mean of the same weekday and slot over the last 4 / 8 weeks,
 holidays and outage days left out), ``weekday_level`` (the 8-week weekday
-mean daily total) and ``recent_level`` (an 8-week weekday index × the level of
-the last 3 weeks) spread by a profile that averages the day-type profile above
-with the date's own weekday profile, ``ensemble`` (the mean of top-down's and
+mean daily total), ``recent_level`` (an 8-week weekday index × the level of
+the last 3 weeks) and ``calendar_level`` (robust: 8-week weekday *medians* ×
+the last 3 weeks' median level, shrunk towards the index by its standard
+error, × calendar effects learned from the whole history: the first three
+working days of a month, the day before and the day after public holidays,
+the latter starting from a Monday's volume; see ``_DayModel``), each spread by
+a profile that averages the day-type profile above with the date's own
+weekday profile, ``ensemble`` (the mean of top-down's and
 ``recent_level``'s daily totals, same profile) and ``prophet_day_type``
 (prophet on the interval series with one conditional daily seasonality per day
 type; slow, so left out of the backtest by default).  Holidays and closed days
@@ -66,6 +75,15 @@ keep the top-down forecast in every model but the baselines.  An *outage* (a
 day outside holidays with under 20% of its weekday's median volume) is left out
 of every fit.  The weekend comes from the ``holidays`` calendar: in Israel
 Friday is the "Saturday" day type and Saturday the "Sunday" one.
+
+**Special days** (``special_days``, from the scenario's ``special_days.csv``;
+see ``wfm.special_days``): past ones are left out of every fit and profile;
+in the horizon a ``closed`` day is zero, a day that behaves like a weekday
+gets that weekday's level and shape, and a named type (``holiday_eve``,
+``half_day``, ...) gets the model's forecast of the date times the type's
+effect, learned from its past days as their median ratio to the ordinary
+same-weekday days around them, with their pooled intraday shape (or the
+row's ``effect``).  This works the same for every model and in the backtest.
 
 Everything is keyed on local wall-clock (date, minute of day), never on row
 position, so 23 h and 25 h days at DST changes work: a repeated local hour gets
@@ -91,9 +109,10 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -113,6 +132,7 @@ from wfm.schema import (
     InputError,
     Queue,
 )
+from wfm.special_days import HALF_DAY, HALF_DAY_DEFAULT_EFFECT, SpecialDays
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +145,7 @@ MODELS = (
     "hist_avg_8w",
     "weekday_level",
     "recent_level",
+    "calendar_level",
     "ensemble",
     "prophet_day_type",
 )
@@ -146,6 +167,10 @@ _OUTAGE_SHARE = 0.2
 _INDEX_WEEKS = 8
 _LEVEL_WEEKS = 3
 _PROPHET_DAILY_ORDER = 10
+_MONTH_START_DAYS = 3
+_EFFECT_PRIOR_DAYS = 2.0
+_LOCAL_DAYS = 28
+_MEDIAN_SE = 1.2533  # standard error of a median over that of a mean (normal data)
 
 # Day types of the intraday profile.
 _WEEKDAY, _SATURDAY, _SUNDAY, _HOLIDAY = 0, 1, 2, 3
@@ -173,6 +198,7 @@ def forecast(
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
     models: Mapping[str, str] | None = None,
+    special_days: SpecialDays | None = None,
 ) -> pd.DataFrame:
     """Forecast offered contacts and AHT for every queue and interval of ``horizon``.
 
@@ -192,7 +218,13 @@ def forecast(
     ``models`` maps a queue name to one of ``MODELS`` (what ``wfm.backtest``
     selected); a queue not in it uses ``DEFAULT_MODEL`` (top-down).  Another
     model replaces ``yhat`` only: the band is scaled by the same ratio, and
-    AHT, opening hours and closed days stay the top-down ones.
+    AHT, opening hours and closed days stay the top-down ones (a special day
+    declared open on a closed weekday gets the Poisson band).
+    ``special_days`` (:func:`wfm.special_days.parse_special_days`, from the
+    scenario's ``special_days.csv``) lists days that do not behave like their
+    weekday: past ones are kept out of the fits, and those in the horizon are
+    closed, take another weekday's volume and shape, or take the effect their
+    type had on its past days (see ``wfm.special_days``).
 
     Returns one row per queue and interval with the columns
     ``schema.FORECAST_COLUMNS``: ``ds`` (timezone-aware interval start),
@@ -244,15 +276,20 @@ def forecast(
     first_day = min(s.days[0] for s in series.values()).astype(dt.date)
     calendar = _Calendar.build(country, first_day, horizon.end)
     z = NormalDist().inv_cdf(0.5 + interval_width / 2)
+    in_horizon = bool(special_days) and any(special_days.get(d) is not None for d in horizon.days)
 
     parts = []
     for q in queues:
         t0 = time.perf_counter()
         s = series[q.name]
-        part, n_fit = _forecast_queue(s, q, horizon, calendar, interval_width, z, profile_weeks, seed)
+        part, n_fit = _forecast_queue(
+            s, q, horizon, calendar, interval_width, z, profile_weeks, seed, special_days
+        )
         model = models.get(q.name, DEFAULT_MODEL)
-        if model != DEFAULT_MODEL:
-            part = _replace_point_forecast(part, s, q, horizon, calendar, model, seed, profile_weeks)
+        if model != DEFAULT_MODEL or in_horizon:
+            part = _replace_point_forecast(
+                part, s, q, horizon, calendar, model, seed, profile_weeks, special_days, z
+            )
         parts.append(part)
         message = f"forecast {q.name}: fitted {n_fit} days in {time.perf_counter() - t0:.1f} s ({model})"
         logger.info(message)
@@ -271,6 +308,7 @@ def forecast_history(
     country: str | None = None,
     models: Mapping[str, str] | None = None,
     seed: int = 0,
+    special_days: SpecialDays | None = None,
 ) -> pd.DataFrame:
     """:func:`forecast` of every queue in ``history`` from ``start`` to ``end`` (inclusive local dates).
 
@@ -294,7 +332,9 @@ def forecast_history(
     if not queues:
         raise InputError("history: no queue has any volume")
     horizon = Horizon(start, end, minutes, timezone)
-    return forecast(history, horizon, queues, country=country, seed=seed, models=models)
+    return forecast(
+        history, horizon, queues, country=country, seed=seed, models=models, special_days=special_days
+    )
 
 
 def infer_interval_minutes(history: pd.DataFrame) -> int:
@@ -626,8 +666,13 @@ def _forecast_queue(
     z: float,
     profile_weeks: int,
     seed: int,
+    special: SpecialDays | None = None,
 ) -> tuple[pd.DataFrame, int]:
     series = series.without_partial_ends(queue.name)
+    with_special = series
+    if special:
+        # Special days teach nothing about ordinary days: out of the fit and the profiles.
+        series = series.subset(~_special_mask(series.days, special))
     h = series.interval_minutes
     totals = series.volume.sum(axis=1)
     day_types = calendar.day_types(series.days)
@@ -672,7 +717,9 @@ def _forecast_queue(
     )
     profiles = _profiles(series, day_types, totals, window, open_slots, profile_weeks)
     dispersion = _dispersion(series, day_types, totals, window, open_slots, profiles)
-    aht_by_weekday, aht_weight = _aht_table(series, weekdays, window)
+    aht_rows, aht_weight, aht_row_of_day = _aht_table(
+        with_special, calendar, profile_weeks, horizon_days, special
+    )
 
     # Horizon intervals on the local wall clock.
     ds = horizon.interval_index()
@@ -696,12 +743,10 @@ def _forecast_queue(
     lower = np.maximum(mean - np.hypot(day_low, noise), 0.0)
     upper = mean + np.hypot(day_high, noise)
 
-    weekday = _weekday(day)
-    num = np.stack([_minute_cumsum(aht_by_weekday[w] * aht_weight[w], h) for w in range(7)])
-    den = np.stack([_minute_cumsum(aht_weight[w], h) for w in range(7)])
-    aht = (num[weekday, end_minute] - num[weekday, minute]) / (
-        den[weekday, end_minute] - den[weekday, minute]
-    )
+    row = aht_row_of_day[day_index]
+    num = np.stack([_minute_cumsum(r * w, h) for r, w in zip(aht_rows, aht_weight, strict=True)])
+    den = np.stack([_minute_cumsum(w, h) for w in aht_weight])
+    aht = (num[row, end_minute] - num[row, minute]) / (den[row, end_minute] - den[row, minute])
 
     out = pd.DataFrame(
         {
@@ -912,32 +957,88 @@ def _dispersion(
 
 
 def _aht_table(
-    series: _QueueSeries, weekdays: np.ndarray, window: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(7, slots) AHT in seconds by weekday and slot with shrinkage, and (7, slots) volume weights."""
-    if series.aht_volume[window].sum() <= 0:
-        window = np.ones(len(series.days), dtype=bool)
-    vol = series.aht_volume[window]
-    wsum = series.aht_weighted[window]
-    wd = weekdays[window]
-    k = _AHT_PRIOR_CALLS
+    series: _QueueSeries,
+    calendar: _Calendar,
+    profile_weeks: int,
+    horizon_days: np.ndarray,
+    special: SpecialDays | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """AHT in seconds per slot for every kind of day, and which kind each horizon date is.
 
-    overall = wsum.sum() / vol.sum()
-    by_slot = (wsum.sum(axis=0) + k * overall) / (vol.sum(axis=0) + k)
-    by_type = {}
-    for name, members in (("weekday", [0, 1, 2, 3, 4]), ("saturday", [5]), ("sunday", [6])):
-        rows = np.isin(wd, members)
-        by_type[name] = (wsum[rows].sum(axis=0) + k * by_slot) / (vol[rows].sum(axis=0) + k)
-    table = np.empty((7, vol.shape[1]))
-    weight = np.empty_like(table)
-    for w in range(7):
-        rows = wd == w
-        parent = by_type["weekday" if w < 5 else "saturday" if w == 5 else "sunday"]
-        table[w] = (wsum[rows].sum(axis=0) + k * parent) / (vol[rows].sum(axis=0) + k)
-        # Volume weights for averaging AHT into coarser horizon intervals; the
-        # small constant gives a plain mean where there was no volume.
-        weight[w] = series.volume[window][rows].sum(axis=0) + 1e-6
-    return table, weight
+    Rows 0–6 are the calendar weekdays (ordinary days of the last
+    ``profile_weeks`` weeks), row 7 public holidays (the most recent holiday
+    days of the whole history), and one row per named special-day type (its
+    past days).  Each row is the volume-weighted mean shrunk, with a prior of
+    20 calls, towards its parent: a weekday towards its day type (working
+    day, or the first or last weekend day of the *calendar's* weekend, so an
+    Israeli Friday is a weekend day), a holiday towards the last weekend day,
+    a special type towards the weekday of each of its dates; the day types
+    towards the queue's mean at that time of day, and that towards the
+    queue's overall mean.  A day that behaves like a weekday takes that
+    weekday's row.  Returns ``(rows, weights, row_of_day)``: (R, slots) AHT,
+    (R, slots) volume weights for averaging into coarser horizon intervals,
+    and the row of each horizon date.
+    """
+    k = _AHT_PRIOR_CALLS
+    days = series.days
+    types = calendar.day_types(days)
+    weekdays = _weekday(days)
+    specials = _special_mask(days, special)
+    window = days >= days[-1] - np.timedelta64(7 * profile_weeks - 1, "D")
+    ordinary = window & (types != _HOLIDAY) & ~specials
+    if series.aht_volume[ordinary].sum() <= 0:
+        ordinary = (types != _HOLIDAY) & ~specials
+    if series.aht_volume[ordinary].sum() <= 0:
+        ordinary = np.ones(len(days), dtype=bool)
+    vol, wsum = series.aht_volume, series.aht_weighted
+
+    def shrunk(rows: np.ndarray, parent: np.ndarray) -> np.ndarray:
+        return (wsum[rows].sum(axis=0) + k * parent) / (vol[rows].sum(axis=0) + k)
+
+    overall = wsum[ordinary].sum() / vol[ordinary].sum()
+    by_slot = shrunk(ordinary, np.full(vol.shape[1], overall))
+    weekday_type = np.array([_weekday_type(w, calendar) for w in range(7)])
+    by_type = {t: shrunk(ordinary & (weekday_type[weekdays] == t), by_slot) for t in set(weekday_type)}
+    rows = [shrunk(ordinary & (weekdays == w), by_type[weekday_type[w]]) for w in range(7)]
+    weight = [series.volume[ordinary & (weekdays == w)].sum(axis=0) + 1e-6 for w in range(7)]
+    holidays = np.zeros(len(days), dtype=bool)
+    holidays[np.flatnonzero((types == _HOLIDAY) & ~specials)[-_HOLIDAY_PROFILE_DAYS:]] = True
+    sunday = max(calendar.weekend) if calendar.weekend else 6
+    rows.append(shrunk(holidays, rows[sunday]))
+    weight.append(series.volume[holidays].sum(axis=0) + 1e-6)
+
+    horizon_weekdays = _weekday(horizon_days)
+    row_of_day = np.where(calendar.day_types(horizon_days) == _HOLIDAY, 7, horizon_weekdays)
+    type_row: dict[str, int] = {}
+    for i, d in enumerate(horizon_days.astype(dt.date)):
+        day = special.get(d) if special else None
+        if day is None or day.is_closed:
+            continue
+        if day.weekday is not None:
+            row_of_day[i] = day.weekday
+            continue
+        if day.behaves_like not in type_row:
+            past = np.isin(
+                days, np.array([x.date for x in special.of_type(day.behaves_like)], dtype="datetime64[D]")
+            )
+            # The parent of a type is the mean of its past dates' weekday rows.
+            parent = (
+                np.mean([rows[w] for w in weekdays[past]], axis=0)
+                if past.any()
+                else rows[horizon_weekdays[i]]
+            )
+            type_row[day.behaves_like] = len(rows)
+            rows.append(shrunk(past, parent))
+            weight.append(series.volume[past].sum(axis=0) + 1e-6)
+        row_of_day[i] = type_row[day.behaves_like]
+    return np.array(rows), np.array(weight), row_of_day
+
+
+def _weekday_type(weekday: int, calendar: _Calendar) -> int:
+    """Day type of an ordinary ``weekday`` under the calendar's weekend (see ``_Calendar.day_type``)."""
+    if weekday not in calendar.weekend:
+        return _WEEKDAY
+    return _SUNDAY if weekday == max(calendar.weekend) else _SATURDAY
 
 
 def _minute_cumsum(per_slot: np.ndarray, interval_minutes: int) -> np.ndarray:
@@ -999,12 +1100,30 @@ class _ModelInput:
     seed: int
     profile_weeks: int
     cache: dict[str, np.ndarray]
+    special: SpecialDays | None = None
+    #: False in backtests: a type not yet seen before an origin is forecast as an ordinary day.
+    strict: bool = True
+    #: Fitted parts shared by several models (the day model, ordinary days, special-day types).
+    memo: dict[str, Any] = field(default_factory=dict)
 
-    def get(self, name: str) -> np.ndarray:
-        """The prediction of model ``name``, computed once (ensembles share their members' fits)."""
+    def raw(self, name: str) -> np.ndarray:
+        """Model ``name``'s own prediction, computed once (ensembles share their members' fits)."""
         if name not in self.cache:
             self.cache[name] = _MODEL_UNITS[name](self)
         return self.cache[name]
+
+    def get(self, name: str) -> np.ndarray:
+        """Model ``name``'s prediction with the special days of the horizon applied."""
+        key = f"{name}+special"
+        if key not in self.cache:
+            self.cache[key] = _apply_special_days(self, self.raw(name))
+        return self.cache[key]
+
+    @property
+    def day_model(self) -> _DayModel:
+        if "day_model" not in self.memo:
+            self.memo["day_model"] = _DayModel.fit(self)
+        return self.memo["day_model"]
 
 
 def _predict_models(
@@ -1016,9 +1135,17 @@ def _predict_models(
     *,
     seed: int = 0,
     profile_weeks: int = 8,
+    special: SpecialDays | None = None,
+    strict: bool = True,
 ) -> dict[str, np.ndarray]:
-    """Point forecasts of the models ``names`` for ``days``: contacts per history slot, (len(days), slots)."""
-    inp = _ModelInput(series, queue, days, calendar, seed, profile_weeks, {})
+    """Point forecasts of the models ``names`` for ``days``: contacts per history slot, (len(days), slots).
+
+    The special days of ``special`` that fall in ``days`` are applied to every
+    model; with ``strict=False`` (backtests) a named type with no past day
+    before ``days`` and no effect is forecast as an ordinary day instead of
+    raising ``InputError``.
+    """
+    inp = _ModelInput(series, queue, days, calendar, seed, profile_weeks, {}, special, strict)
     return {name: inp.get(name) for name in names}
 
 
@@ -1029,16 +1156,21 @@ def _top_down(inp: _ModelInput) -> np.ndarray:
     # The series is already on the local wall clock: a zone without DST keeps it as it is.
     horizon = Horizon(first, last, h, "UTC")
     part, _ = _forecast_queue(
-        inp.series, inp.queue, horizon, inp.calendar, 0.8, 1.28, inp.profile_weeks, inp.seed
+        inp.series, inp.queue, horizon, inp.calendar, 0.8, 1.28, inp.profile_weeks, inp.seed, inp.special
     )
     return part[YHAT].to_numpy().reshape(len(inp.days), _MINUTES_PER_DAY // h)
 
 
 def _ordinary_days(inp: _ModelInput) -> np.ndarray:
-    """History days that teach a weekday's pattern: with volume and outside holiday blocks."""
-    s = inp.series
-    not_holiday = np.array([d not in inp.calendar.block_of for d in s.days.astype(dt.date)], dtype=bool)
-    return (s.volume.sum(axis=1) > 0) & not_holiday & ~_outage_days(s, inp.calendar)
+    """History days that teach a weekday's pattern: with volume, outside holiday blocks, not special."""
+    if "ordinary" not in inp.memo:
+        s = inp.series
+        not_holiday = np.array([d not in inp.calendar.block_of for d in s.days.astype(dt.date)], dtype=bool)
+        special = _special_mask(s.days, inp.special)
+        inp.memo["ordinary"] = (
+            (s.volume.sum(axis=1) > 0) & not_holiday & ~special & ~_outage_days(s, inp.calendar)
+        )
+    return inp.memo["ordinary"]
 
 
 def _seasonal_naive(inp: _ModelInput) -> np.ndarray:
@@ -1114,15 +1246,15 @@ def _profile(inp: _ModelInput) -> np.ndarray:
     the day-type one pools weekdays (less noise), so the mean trades bias for
     variance.  A date the weekday profile cannot cover takes the day-type one.
     """
-    top = _shares(inp.get("top_down"))
-    own = _shares(_smooth_rows(inp.get("hist_avg_8w")))
+    top = _shares(inp.raw("top_down"))
+    own = _shares(_smooth_rows(inp.raw("hist_avg_8w")))
     has_own = own.sum(axis=1, keepdims=True) > 0
     return np.where(has_own, 0.5 * (top + own), top)
 
 
 def _level_times_profile(inp: _ModelInput, daily: np.ndarray) -> np.ndarray:
     """``daily`` totals spread by ``_profile``; holidays and top-down's closed days keep top-down."""
-    top = inp.get("top_down")
+    top = inp.raw("top_down")
     holiday = np.array([d in inp.calendar.block_of for d in inp.days.astype(dt.date)], dtype=bool)
     use = ~holiday & (daily > 0) & (top.sum(axis=1) > 0)
     return np.where(use[:, None], daily[:, None] * _profile(inp), top)
@@ -1144,7 +1276,7 @@ def _smooth_rows(matrix: np.ndarray) -> np.ndarray:
 
 def _ensemble(inp: _ModelInput) -> np.ndarray:
     """Equal-weight mean of ``top_down`` and ``recent_level`` daily totals, spread by ``_profile``."""
-    daily = 0.5 * (inp.get("top_down").sum(axis=1) + _recent_level_daily(inp))
+    daily = 0.5 * (inp.raw("top_down").sum(axis=1) + _recent_level_daily(inp))
     return _level_times_profile(inp, daily)
 
 
@@ -1215,8 +1347,263 @@ def _prophet_day_type(inp: _ModelInput) -> np.ndarray:
     out = np.zeros((len(inp.days), s.volume.shape[1]))
     out[:, open_slots] = np.clip(yhat, 0.0, None).reshape(len(inp.days), -1)
     # Closed weekdays and holidays follow top-down's decision.
-    closed = inp.get("top_down").sum(axis=1) == 0
+    closed = inp.raw("top_down").sum(axis=1) == 0
     out[closed] = 0.0
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Day level with calendar effects (``calendar_level``) and special days.
+# ---------------------------------------------------------------------------
+def _day_tags(days: np.ndarray, calendar: _Calendar) -> np.ndarray:
+    """The calendar event of each date that moves its volume, or ``""``.
+
+    ``month_start_k``: the k-th working day of the month, k ≤ 3 (salaries and
+    statements arrive).  ``pre_holiday``: the last working day before days off
+    that hold a public holiday.  ``post_holiday``: the first working day after
+    them; it takes the calls of the days off, as a Monday takes the weekend's.
+    """
+    tags = np.full(len(days), "", dtype=object)
+    for i, d in enumerate(days.astype(dt.date)):
+        if not calendar.is_working(d):
+            continue
+        k = sum(calendar.is_working(d.replace(day=x)) for x in range(1, d.day + 1))
+        if k <= _MONTH_START_DAYS:
+            tags[i] = f"month_start_{k}"
+        if _days_off_hold_holiday(d, calendar, +1):
+            tags[i] = "pre_holiday"
+        if _days_off_hold_holiday(d, calendar, -1):
+            tags[i] = "post_holiday"
+    return tags
+
+
+def _days_off_hold_holiday(day: dt.date, calendar: _Calendar, step: int) -> bool:
+    """Whether the run of days off just after (step +1) or before (−1) ``day`` holds a public holiday."""
+    d = day + dt.timedelta(days=step)
+    while not calendar.is_working(d):
+        if d in calendar.block_of:
+            return True
+        d += dt.timedelta(days=step)
+    return False
+
+
+def _local_baseline(
+    totals: np.ndarray, days: np.ndarray, clean: np.ndarray, targets: np.ndarray
+) -> np.ndarray:
+    """Median daily total of the clean same-weekday days within 4 weeks of each target date (NaN if < 2)."""
+    weekdays = _weekday(days)
+    out = np.full(len(targets), math.nan)
+    for i, (d, w) in enumerate(zip(targets, _weekday(targets), strict=True)):
+        gap = np.abs((days - d).astype(np.int64))
+        peers = clean & (weekdays == w) & (gap <= _LOCAL_DAYS) & (gap > 0)
+        if peers.sum() < 2:
+            peers = clean & (weekdays == w) & (gap > 0)
+        if peers.sum() >= 2:
+            out[i] = float(np.median(totals[peers]))
+    return out
+
+
+@dataclass(frozen=True)
+class _DayModel:
+    """Daily totals = level × weekday index × calendar effect, every part estimated robustly.
+
+    * ``index``: per weekday, the median daily total over the last 8 weeks of
+      ordinary days (holidays, outages and special days left out), each day
+      first divided by its calendar effect;
+    * ``level``: the median ratio of the last 3 weeks' ordinary days to their
+      index, shrunk towards 1 by its own standard error (a shift the noise
+      cannot tell from zero is mostly ignored, a clear one is followed);
+    * ``effects``: each calendar tag's median ratio to the local same-weekday
+      median over the history, shrunk towards 1 with a prior of 2 days.  A
+      post-holiday day is first given the first working weekday's index (a
+      Monday), and its effect is what past post-holiday days add to that.
+    """
+
+    index: np.ndarray
+    level: float
+    effects: dict[str, float]
+    first_weekday: int
+
+    @classmethod
+    def fit(cls, inp: _ModelInput) -> _DayModel:
+        s = inp.series
+        totals = s.volume.sum(axis=1)
+        weekdays = _weekday(s.days)
+        ordinary = _ordinary_days(inp)
+        tags = _day_tags(s.days, inp.calendar)
+        clean = ordinary & (tags == "")
+        window = s.days > s.days[-1] - np.timedelta64(7 * _INDEX_WEEKS, "D")
+        first = (max(inp.calendar.weekend) + 1) % 7 if inp.calendar.weekend else 0
+        plain = _weekday_medians(totals, weekdays, clean, window)
+        post_prior = _post_holiday_prior(plain, first)
+        baseline = _local_baseline(totals, s.days, clean, s.days)
+        ratio = totals / baseline / np.where(tags == "post_holiday", post_prior[weekdays], 1.0)
+        effects = {}
+        for tag in sorted(set(tags) - {""}):
+            r = ratio[ordinary & (tags == tag) & np.isfinite(ratio)]
+            if len(r):
+                effects[tag] = 1.0 + len(r) / (len(r) + _EFFECT_PRIOR_DAYS) * (float(np.median(r)) - 1.0)
+        model = cls(np.zeros(7), 1.0, effects, first)
+        adjusted = totals / model.effect(tags, weekdays, post_prior)
+        index = _weekday_medians(adjusted, weekdays, ordinary, window)
+        recent = (
+            ordinary & (index[weekdays] > 0) & (s.days > s.days[-1] - np.timedelta64(7 * _LEVEL_WEEKS, "D"))
+        )
+        level = 1.0
+        if recent.sum() >= 2:
+            r = adjusted[recent] / index[weekdays[recent]]
+            median = float(np.median(r))
+            se = _MEDIAN_SE * float(np.std(r, ddof=1)) / math.sqrt(len(r))
+            shift = median - 1.0
+            level = 1.0 + shift * shift**2 / (shift**2 + se**2) if shift or se else 1.0
+        return cls(index, level, effects, first)
+
+    def effect(self, tags: np.ndarray, weekdays: np.ndarray, post_prior: np.ndarray) -> np.ndarray:
+        """Calendar multiplier of each date (1 for an ordinary one)."""
+        out = np.array([self.effects.get(t, 1.0) for t in tags])
+        return out * np.where(tags == "post_holiday", post_prior[weekdays], 1.0)
+
+    def predict(self, days: np.ndarray, calendar: _Calendar) -> np.ndarray:
+        """Daily totals of ``days``, contacts per day (0 on a weekday the queue never opens)."""
+        weekdays = _weekday(days)
+        effect = self.effect(
+            _day_tags(days, calendar), weekdays, _post_holiday_prior(self.index, self.first_weekday)
+        )
+        return self.level * self.index[weekdays] * effect
+
+
+def _weekday_medians(
+    totals: np.ndarray, weekdays: np.ndarray, use: np.ndarray, window: np.ndarray
+) -> np.ndarray:
+    """Median of ``totals`` per weekday over ``use & window`` (else its last 8 ``use`` days; 0 if none)."""
+    out = np.zeros(7)
+    for w in range(7):
+        rows = use & window & (weekdays == w)
+        if not rows.any():
+            rows = np.zeros_like(use)
+            rows[np.flatnonzero(use & (weekdays == w))[-_INDEX_WEEKS:]] = True
+        if rows.any():
+            out[w] = float(np.median(totals[rows]))
+    return out
+
+
+def _post_holiday_prior(index: np.ndarray, first: int) -> np.ndarray:
+    """Per weekday, how much busier the first working weekday is (≥ 1): a post-holiday day's prior."""
+    return np.where(index > 0, np.maximum(index[first] / np.where(index > 0, index, 1.0), 1.0), 1.0)
+
+
+def _calendar_level(inp: _ModelInput) -> np.ndarray:
+    """``_DayModel`` daily totals spread by ``_profile``; holidays keep top-down."""
+    return _level_times_profile(inp, inp.day_model.predict(inp.days, inp.calendar))
+
+
+def _special_mask(days: np.ndarray, special: SpecialDays | None) -> np.ndarray:
+    if not special:
+        return np.zeros(len(days), dtype=bool)
+    return np.array([special.get(d) is not None for d in days.astype(dt.date)], dtype=bool)
+
+
+def _weekday_shares(inp: _ModelInput) -> np.ndarray:
+    """(7, slots) intraday shares of each calendar weekday: its ordinary days of the last weeks, smoothed."""
+    s = inp.series
+    ordinary = _ordinary_days(inp)
+    weekdays = _weekday(s.days)
+    window = s.days > s.days[-1] - np.timedelta64(7 * inp.profile_weeks, "D")
+    out = np.zeros((7, s.volume.shape[1]))
+    for w in range(7):
+        rows = ordinary & window & (weekdays == w)
+        if not rows.any():
+            rows = ordinary & (weekdays == w)
+        if rows.any():
+            out[w] = s.volume[rows].sum(axis=0)
+    return _shares(_smooth_rows(out))
+
+
+def _special_type(inp: _ModelInput, kind: str) -> tuple[float | None, np.ndarray | None]:
+    """Effect and intraday shares of the named special-day type ``kind``, learned from its past days.
+
+    The effect is the median ratio of a past day's total to the median of the
+    ordinary same-weekday days within 4 weeks of it; the shares pool the past
+    days' volume.  ``(None, None)`` when no past day of the type is in the history.
+    """
+    key = f"type:{kind}"
+    if key in inp.memo:
+        return inp.memo[key]
+    s = inp.series
+    assert inp.special is not None
+    row_of = {d: i for i, d in enumerate(s.days.astype(dt.date))}
+    past = [row_of[d.date] for d in inp.special.of_type(kind) if d.date in row_of]
+    result: tuple[float | None, np.ndarray | None] = (None, None)
+    if past:
+        totals = s.volume.sum(axis=1)
+        rows = np.array(past)
+        baseline = _local_baseline(totals, s.days, _ordinary_days(inp), s.days[rows])
+        ratio = totals[rows] / baseline
+        ratio = ratio[np.isfinite(ratio)]
+        pooled = s.volume[rows].sum(axis=0)
+        shares = _shares(_smooth_rows(pooled[None, :]))[0] if pooled.sum() > 0 else None
+        result = (float(np.median(ratio)) if len(ratio) else None, shares)
+    inp.memo[key] = result
+    return result
+
+
+def _apply_special_days(inp: _ModelInput, matrix: np.ndarray) -> np.ndarray:
+    """``matrix`` with the horizon's special days (``inp.special``) replaced.
+
+    ``closed``: zero.  A weekday name: the day model's level × that weekday's
+    index × ``effect``, with that weekday's intraday shares.  A named type: the
+    model's own forecast of the date × the type's effect (the row's ``effect``,
+    else learned from past days of the type), with the type's intraday shares
+    (past days pooled; a half day without past ones keeps the first half of the
+    date's usual opening).  Raises ``InputError`` for a named type that has
+    neither an effect nor a past day in the queue's history.
+    """
+    special = inp.special
+    if not special:
+        return matrix
+    hits = [(i, special.get(d)) for i, d in enumerate(inp.days.astype(dt.date))]
+    hits = [(i, day) for i, day in hits if day is not None]
+    if not hits:
+        return matrix
+    out = matrix.copy()
+    weekday_shares = _weekday_shares(inp)
+    weekdays = _weekday(inp.days)
+    problems = []
+    for i, day in hits:
+        if day.is_closed:
+            out[i] = 0.0
+            continue
+        if day.weekday is not None:
+            dm = inp.day_model
+            total = dm.level * dm.index[day.weekday] * (day.effect or 1.0)
+            out[i] = total * weekday_shares[day.weekday]
+            continue
+        effect, shares = _special_type(inp, day.behaves_like)
+        own = _shares(matrix[i][None, :])[0] if matrix[i].sum() > 0 else weekday_shares[weekdays[i]]
+        if shares is None:
+            shares = own
+            if day.behaves_like == HALF_DAY:
+                open_slots = np.flatnonzero(own > 0)
+                if len(open_slots):
+                    shares = np.where(np.arange(len(own)) < open_slots[len(open_slots) // 2], own, 0.0)
+                    shares = _shares(shares[None, :])[0]
+        if day.effect is not None:
+            effect = day.effect
+        elif effect is None and day.behaves_like == HALF_DAY:
+            effect = HALF_DAY_DEFAULT_EFFECT
+        if effect is None and not inp.strict:
+            out[i] = matrix[i]
+            continue
+        if effect is None:
+            problems.append(
+                f"{special.source} row {day.row}: no past '{day.behaves_like}' day is in the history of queue "
+                f"'{inp.queue.name}' to learn its effect from; list past {day.behaves_like} days (dates inside "
+                "the history) or give an effect, e.g. 0.7"
+            )
+            continue
+        out[i] = matrix[i].sum() * effect * shares
+    if problems:
+        raise InputError(problems)
     return out
 
 
@@ -1225,8 +1612,9 @@ _MODEL_UNITS: dict[str, Callable[[_ModelInput], np.ndarray]] = {
     "seasonal_naive": _seasonal_naive,
     "hist_avg_4w": lambda inp: _historical_average(inp, 4),
     "hist_avg_8w": lambda inp: _historical_average(inp, 8),
-    "weekday_level": lambda inp: _level_times_profile(inp, inp.get("hist_avg_8w").sum(axis=1)),
+    "weekday_level": lambda inp: _level_times_profile(inp, inp.raw("hist_avg_8w").sum(axis=1)),
     "recent_level": lambda inp: _level_times_profile(inp, _recent_level_daily(inp)),
+    "calendar_level": _calendar_level,
     "ensemble": _ensemble,
     "prophet_day_type": _prophet_day_type,
 }
@@ -1241,12 +1629,19 @@ def _replace_point_forecast(
     model: str,
     seed: int,
     profile_weeks: int,
+    special: SpecialDays | None = None,
+    z: float = 1.28,
 ) -> pd.DataFrame:
-    """``part`` (a top-down forecast) with ``yhat`` from ``model`` and its band scaled alike."""
+    """``part`` (a top-down forecast) with ``yhat`` from ``model`` and its band scaled alike.
+
+    Special days of the horizon are applied; where top-down had nothing to
+    scale (a special day on a weekday top-down keeps closed), the band is the
+    Poisson one, ``yhat ± z·sqrt(yhat)``.
+    """
     series = series.without_partial_ends(queue.name)
     h = series.interval_minutes
     days = np.arange(np.datetime64(horizon.start, "D"), np.datetime64(horizon.end, "D") + 1)
-    inp = _ModelInput(series, queue, days, calendar, seed, profile_weeks, {})
+    inp = _ModelInput(series, queue, days, calendar, seed, profile_weeks, {}, special)
     slots = _MINUTES_PER_DAY // h
     if horizon.interval_minutes == h and len(part) == len(days) * slots:
         # Same grid and no DST change: reuse the top-down fit instead of fitting prophet again.
@@ -1261,11 +1656,17 @@ def _replace_point_forecast(
     end_minute = np.minimum(minute + horizon.interval_minutes, _MINUTES_PER_DAY)
     day_index = (day - days[0]).astype(np.int64)
     old = part[YHAT].to_numpy()
-    # Top-down's zeros are decisions (closed hours, closed weekdays and holidays): keep them.
-    new = np.where(old > 0, np.maximum(cum[day_index, end_minute] - cum[day_index, minute], 0.0), 0.0)
+    # Top-down's zeros are decisions (closed hours, closed weekdays and holidays): keep them,
+    # except inside opening hours on a special day the user declared open.
+    is_open = (minute >= queue.open_minute) & (minute < queue.close_minute)
+    declared = [special.get(d) if special else None for d in days.astype(dt.date)]
+    declared_open = np.array([d is not None and not d.is_closed for d in declared], dtype=bool)
+    keep = (old > 0) | (is_open & declared_open[day_index])
+    new = np.where(keep, np.maximum(cum[day_index, end_minute] - cum[day_index, minute], 0.0), 0.0)
     ratio = np.where(old > 0, new / np.where(old > 0, old, 1.0), 0.0)
+    poisson = z * np.sqrt(new)
     out = part.copy()
     out[YHAT] = new
-    out[YHAT_LOWER] = part[YHAT_LOWER].to_numpy() * ratio
-    out[YHAT_UPPER] = part[YHAT_UPPER].to_numpy() * ratio
+    out[YHAT_LOWER] = np.where(old > 0, part[YHAT_LOWER].to_numpy() * ratio, np.maximum(new - poisson, 0.0))
+    out[YHAT_UPPER] = np.where(old > 0, part[YHAT_UPPER].to_numpy() * ratio, new + poisson)
     return out
