@@ -232,6 +232,11 @@ class _Roster:
         """``values`` for agent ``a`` on day ``d``: requests priced in, forbidden placements at -inf."""
         out = np.where(self.skill[a][None, :], values, -np.inf)
         out[~self.shift_ok[a, d], :] = -np.inf
+        # day_values credits every paid minute against the contract shortfall; only those below the goal count
+        below_goal = max(0, int(self.goal[a] - self.cap[a] + self.month_left[a]))
+        excess = np.maximum(0, self.paid - below_goal)
+        if excess.any():
+            out = out - (self.per_paid_minute * excess)[:, None]
         if (a, d) in self.day_off:
             out = out - self.day_off[a, d]
         for s, cost in self.wished.get((a, d), ()):
@@ -493,6 +498,14 @@ def _reshift_pair(r: _Roster, a: int, d: int) -> bool:
     if r.week_of[d] == r.week_of[e]:
         cap = min(cap, r.week_minutes_left[a, r.week_of[d]])
     pair[paid > cap] = -np.inf
+    # both days draw on the same per-code and per-week late/night budgets
+    for s in np.flatnonzero(r.shift_left[a] < 2):
+        pair[s, s] = -np.inf
+    if r.week_of[d] == r.week_of[e]:
+        for fam, left in r.family_left.items():
+            if left[a, r.week_of[d]] < 2:
+                members = [k for k in range(r.n_shifts) if r.family_of[k] == fam]
+                pair[np.ix_(members, members)] = -np.inf
     s, s2 = divmod(int(np.argmax(pair)), r.n_shifts)
     if pair[s, s2] == -np.inf or (s, s2) == (s0, s1):
         r.place(a, d, s0, q0)
