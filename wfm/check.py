@@ -701,7 +701,7 @@ def penalty_ledger(scenario: Scenario, activities: pd.DataFrame, requirements: p
     bands = [np.minimum(short, 1.0), np.clip(short - 1.0, 0.0, 1.0), np.maximum(short - 2.0, 0.0)]
     short_cost = w.short_agent_interval * sum(f * b for f, b in zip(SHORT_TIER_FACTORS, bands, strict=True))
     over_cost = w.over_agent_interval * over
-    for i in np.flatnonzero(short > 1e-9):
+    for i in np.flatnonzero((short > 1e-9) & (short_cost > 0)):
         rows.append(
             (
                 "coverage_short",
@@ -714,7 +714,7 @@ def penalty_ledger(scenario: Scenario, activities: pd.DataFrame, requirements: p
                 short_cost[i],
             )
         )
-    for i in np.flatnonzero(over > 1e-9):
+    for i in np.flatnonzero((over > 1e-9) & (over_cost > 0)):
         rows.append(
             (
                 "coverage_over",

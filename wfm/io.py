@@ -114,7 +114,13 @@ def load_scenario(directory: str | os.PathLike) -> Scenario:
 
 
 def read_stage_csv(path: str | os.PathLike, required: tuple[str, ...]) -> pd.DataFrame:
-    """Read a stage CSV (forecast, requirements, roster) as strings, checking its columns."""
+    """Read a stage CSV (forecast, requirements, roster) as strings, checking its columns.
+
+    wfm writes formula-like text with a leading single quote (OWASP, see
+    :mod:`wfm.export`); the quote is removed here, so ids and names read back exactly.
+    """
+    from wfm.export import csv_unescape  # here, not at the top: wfm.export imports this module
+
     p = Path(path)
     problems: list[str] = []
     if not p.is_file():
@@ -130,7 +136,7 @@ def read_stage_csv(path: str | os.PathLike, required: tuple[str, ...]) -> pd.Dat
     if problems:
         raise InputError(problems)
     assert frame is not None
-    return frame
+    return frame.map(csv_unescape)
 
 
 # ---------------------------------------------------------------------------
@@ -170,7 +176,10 @@ def frame_to_csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
-    atomic_write_bytes(path, frame_to_csv_bytes(frame))
+    """Write a stage CSV atomically; formula-like text gets OWASP's leading quote (see :mod:`wfm.export`)."""
+    from wfm.export import csv_bytes  # here, not at the top: wfm.export imports this module
+
+    atomic_write_bytes(path, csv_bytes(frame))
 
 
 def _cell_text(v: object) -> str:
