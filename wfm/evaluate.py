@@ -18,10 +18,11 @@ import pandas as pd
 
 from wfm import schema as S
 from wfm.roster.rules.contract import target_minutes
-from wfm.roster.shifts import leave_credit_minutes
+from wfm.roster.shifts import leave_credit_minutes, shift_family
 from wfm.staffing import predicted_kpis
 
-LATE_SHIFT_END_MINUTE = 20 * 60  # a shift that ends after 20:00 counts as a late shift
+FTE_HOURS_PER_DAY = 8.0  # one full-time equivalent: a 40-hour week over 5 days
+ALL_QUEUES = "(all queues)"  # label of the all-queue totals; parentheses are never in a queue name
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,18 @@ class Evaluation:
     """Everything the Summary, Coverage and Fairness views show.
 
     - ``coverage``: per queue and interval (COVERAGE_COLUMNS, plus ``abandon_rate``).
-    - ``daily``: per queue and day: forecast volume, required and scheduled agent-hours,
-      predicted service level/ASA/occupancy, short intervals.
+    - ``daily``: per queue and day: forecast volume, required and scheduled agent-hours
+      and FTE, predicted service level/ASA/abandonment/occupancy, short intervals.
     - ``queue_totals``: the same for the whole horizon per queue.
+    - ``overall``: one row, the same for the whole horizon over all queues
+      (queue ``ALL_QUEUES``).
     - ``agents``: per agent: days worked, paid minutes against the prorated contract,
-      weekend days, late shifts, leave days.
+      weekend days and weekends, early/late/night shifts, leave days.
     - ``ledger``: soft penalties summed by rule.
+
+    FTE (full-time equivalents) = agent-hours / (``FTE_HOURS_PER_DAY`` x days in
+    the period): the full-time agents a day of the period needs (required) or
+    has (scheduled), on average.
     """
 
     coverage: pd.DataFrame = field(repr=False)
@@ -42,6 +49,7 @@ class Evaluation:
     queue_totals: pd.DataFrame = field(repr=False)
     agents: pd.DataFrame = field(repr=False)
     ledger: pd.DataFrame = field(repr=False)
+    overall: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     short_intervals: int = 0
     short_agent_intervals: float = 0.0
 
@@ -63,7 +71,9 @@ def coverage_frame(
 ) -> pd.DataFrame:
     """Join forecast, requirement and scheduled agents and predict KPIs per interval."""
     iv = scenario.horizon.interval_minutes
-    base = requirements[[S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS]].rename(columns={S.AGENTS_REQUIRED_GROSS: S.REQUIRED})
+    base = requirements[[S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS]].rename(
+        columns={S.AGENTS_REQUIRED_GROSS: S.REQUIRED}
+    )
     fc = forecast[[S.QUEUE, S.DS, S.YHAT, S.AHT_SECONDS]].rename(columns={S.YHAT: S.FORECAST})
     cov = base.merge(fc, on=[S.QUEUE, S.DS], how="left").merge(scheduled, on=[S.QUEUE, S.DS], how="left")
     cov[S.SCHEDULED] = cov[S.SCHEDULED].fillna(0.0)
@@ -103,12 +113,17 @@ def _aggregate(cov: pd.DataFrame, by: list[str], interval_minutes: int) -> pd.Da
     for key, g in cov.groupby(by, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         workload = (g[S.FORECAST] * g[S.AHT_SECONDS].fillna(0)).sum() / 3600.0
+        required_hours = float(g[S.REQUIRED].sum() * hours)
+        scheduled_hours = float(g[S.SCHEDULED].sum() * hours)
+        fte_hours = FTE_HOURS_PER_DAY * max(1, g[S.DS].dt.normalize().nunique())
         rows.append(
             dict(
                 zip(by, key, strict=True),
                 forecast_volume=float(g[S.FORECAST].sum()),
-                required_agent_hours=float(g[S.REQUIRED].sum() * hours),
-                scheduled_agent_hours=float(g[S.SCHEDULED].sum() * hours),
+                required_fte=required_hours / fte_hours,
+                scheduled_fte=scheduled_hours / fte_hours,
+                required_agent_hours=required_hours,
+                scheduled_agent_hours=scheduled_hours,
                 workload_hours=float(workload),
                 service_level=_weighted(g[S.SERVICE_LEVEL], g[S.FORECAST]),
                 asa_seconds=_weighted(g[S.ASA_SECONDS].replace(np.inf, np.nan), g[S.FORECAST]),
@@ -122,8 +137,14 @@ def _aggregate(cov: pd.DataFrame, by: list[str], interval_minutes: int) -> pd.Da
 
 
 def agent_totals(scenario: S.Scenario, assignments: pd.DataFrame) -> pd.DataFrame:
-    """Per agent: days worked, paid minutes against contract, weekends, late shifts, leave."""
+    """Per agent: days worked, paid minutes against contract, weekends, early/late/night shifts, leave.
+
+    ``weekends_worked`` counts Saturday-Sunday pairs with a shift on either day;
+    shift families are :func:`wfm.roster.shifts.shift_family`, the definition the
+    late/night rules use.
+    """
     shifts = {s.code: s for s in scenario.shifts}
+    family = {code: shift_family(s) for code, s in shifts.items()}
     days = scenario.horizon.days
     rows = []
     by_agent = {eid: g for eid, g in assignments.groupby(S.EMPLOYEE_ID)}
@@ -135,10 +156,12 @@ def agent_totals(scenario: S.Scenario, assignments: pd.DataFrame) -> pd.DataFram
         leave_days = sum(1 for d in employed if codes.get(d) == S.WORK_CODE_LEAVE)
         paid = sum(shifts[codes[d]].paid_minutes for d in worked)
         # the same target the roster's contract rule caps and prices, so the sheets show what was enforced
-        target = target_minutes(a.contract_minutes_per_week, len(employed), leave_days, leave_credit_minutes(a))
+        target = target_minutes(
+            a.contract_minutes_per_week, len(employed), leave_days, leave_credit_minutes(a)
+        )
         weekend_days = sum(1 for d in worked if d.weekday() >= 5)
         weekends = len({d - dt.timedelta(days=d.weekday() - 5) for d in worked if d.weekday() >= 5})
-        late = sum(1 for d in worked if shifts[codes[d]].end_minute > LATE_SHIFT_END_MINUTE)
+        families = [family[codes[d]] for d in worked]
         rows.append(
             {
                 S.EMPLOYEE_ID: a.employee_id,
@@ -154,7 +177,9 @@ def agent_totals(scenario: S.Scenario, assignments: pd.DataFrame) -> pd.DataFram
                 "paid_minus_target_minutes": round(paid - target),
                 "weekend_days": weekend_days,
                 "weekends_worked": weekends,
-                "late_shifts": late,
+                "early_shifts": families.count("early"),
+                "late_shifts": families.count("late"),
+                "night_shifts": families.count("night"),
             }
         )
     return pd.DataFrame(rows)
@@ -166,7 +191,11 @@ def ledger_by_rule(penalties: pd.DataFrame) -> pd.DataFrame:
     g = penalties.groupby(["rule", "unit"], as_index=False).agg(
         count=("cost", "size"), amount=("amount", "sum"), cost=("cost", "sum")
     )
-    return g[["rule", "count", "amount", "unit", "cost"]].sort_values("cost", ascending=False).reset_index(drop=True)
+    return (
+        g[["rule", "count", "amount", "unit", "cost"]]
+        .sort_values("cost", ascending=False)
+        .reset_index(drop=True)
+    )
 
 
 def evaluate(
@@ -182,6 +211,7 @@ def evaluate(
     cov_d = cov.assign(**{S.DATE: cov[S.DS].map(lambda t: t.date())})
     daily = _aggregate(cov_d, [S.QUEUE, S.DATE], iv)
     totals = _aggregate(cov, [S.QUEUE], iv)
+    overall = _aggregate(cov.assign(**{S.QUEUE: ALL_QUEUES}), [S.QUEUE], iv)
     short = cov[S.GAP] < -1e-9
     return Evaluation(
         coverage=cov,
@@ -189,6 +219,7 @@ def evaluate(
         queue_totals=totals,
         agents=agent_totals(scenario, roster.assignments),
         ledger=ledger_by_rule(roster.penalties),
+        overall=overall,
         short_intervals=int(short.sum()),
         short_agent_intervals=float((-cov[S.GAP]).clip(lower=0).sum()),
     )
