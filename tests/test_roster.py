@@ -464,9 +464,10 @@ def scenarios(draw):
     return sc, req
 
 
-# What the warm start prices; the rest (fairness, stable starts, cover by shift) it leaves to CP-SAT.
+# What the warm start prices; the rest (fairness, stable starts) it leaves to CP-SAT.
 WARM_START_PRICED = {
     "coverage_short", "coverage_over", "contract_shortfall", "day_off_request", "shift_request", "shift_off_request",
+    "shift_cover_short", "shift_cover_over",
 }
 # Minimums the warm start does not keep (CP-SAT repairs them).
 WARM_START_SKIPS = {"min_consecutive_days", "min_consecutive_days_off", "days_off_pair", "min_weekly_minutes",

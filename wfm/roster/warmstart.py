@@ -48,9 +48,9 @@ week, late and night shifts per week, working weekends, the contract's cap
 and its per-code shift caps.  Minimums (consecutive days or days off in a
 row, a pair of days off, weekly or horizon minutes) are not kept: the result
 is only a hint, and CP-SAT verifies it and repairs what it breaks.  Move
-costs use the objective's own integer coefficients for coverage, contract
-shortfall and day-off, shift and shift-off requests; fairness, stable start
-times and cover by day and shift are left to CP-SAT.
+costs use the objective's own integer coefficients for coverage, cover by day
+and shift, contract shortfall and day-off, shift and shift-off requests;
+fairness and stable start times are left to CP-SAT.
 Visiting order is fixed and the random choices are seeded, so without a
 deadline the same inputs and seed give the same roster.
 """
@@ -176,6 +176,18 @@ class _Roster:
                     if self.open_day[a, d]:
                         target.setdefault((a, d), []).append((s, price(kind, a, d, s)))
 
+        # cover by day and shift (shift_cover.csv): required heads and scaled costs per (day, shift)
+        self.cover_req = np.zeros((rm.n_days, self.n_shifts), dtype=np.int64)
+        self.cover_under = np.zeros((rm.n_days, self.n_shifts), dtype=np.int64)
+        self.cover_over = np.zeros((rm.n_days, self.n_shifts), dtype=np.int64)
+        for row in rm.scenario.shift_cover:
+            d, k = rm.day_index.get(row.date), rm.shift_index.get(row.shift_code)
+            if d is not None and k is not None:
+                self.cover_req[d, k] = row.required
+                self.cover_under[d, k] = scaled_coefficient(row.under_weight, 1, "under_weight")
+                self.cover_over[d, k] = scaled_coefficient(row.over_weight, 1, "over_weight")
+        self.cover_cnt = np.zeros((rm.n_days, self.n_shifts), dtype=np.int64)
+
         self.req = np.stack([rm.requirement[q] for q in self.queues]).astype(np.int64)
         self.cov = np.zeros_like(self.req)
         self._footprints()
@@ -226,7 +238,8 @@ class _Roster:
             r, c = self.req[:, t], self.cov[:, t]
             saved = np.add.reduceat(self._cost(r, c) - self._cost(r, c + m), self.day_starts[d], axis=1).T
             saved[self.day_empty[d], :] = 0
-        return saved.astype(float) + (self.paid * self.per_paid_minute)[:, None]
+        cover = np.where(self.cover_cnt[d] < self.cover_req[d], self.cover_under[d], -self.cover_over[d])
+        return saved.astype(float) + (self.paid * self.per_paid_minute + cover)[:, None]
 
     def agent_values(self, a: int, d: int, values: np.ndarray) -> np.ndarray:
         """``values`` for agent ``a`` on day ``d``: requests priced in, forbidden placements at -inf."""
@@ -249,6 +262,8 @@ class _Roster:
         """The roster's objective in scaled units, priced exactly as the model prices it."""
         shortfall = np.maximum(0, self.goal - self.cap + self.month_left)
         total = int(self._cost(self.req, self.cov).sum()) + self.per_paid_minute * int(shortfall.sum())
+        gap = self.cover_req - self.cover_cnt
+        total += int((self.cover_under * np.maximum(gap, 0)).sum() + (self.cover_over * np.maximum(-gap, 0)).sum())
         total += sum(cost for k, cost in self.day_off.items() if k in self.shift_on)
         total += sum(cost for k, wishes in self.wished.items() for s, cost in wishes if self.shift_on.get(k) != s)
         total += sum(cost for k, wishes in self.unwished.items() for s, cost in wishes if self.shift_on.get(k) == s)
@@ -262,6 +277,7 @@ class _Roster:
             self.shift_left.copy(),
             {k: v.copy() for k, v in self.family_left.items()},
             self.weekends_left.copy(),
+            self.cover_cnt.copy(),
             self.cov.copy(),
             dict(self.shift_on),
             dict(self.queue_on),
@@ -275,6 +291,7 @@ class _Roster:
             self.shift_left,
             self.family_left,
             self.weekends_left,
+            self.cover_cnt,
             self.cov,
             self.shift_on,
             self.queue_on,
@@ -354,6 +371,7 @@ class _Roster:
         self.shift_left[a, s] -= 1
         if self.family_of[s] in self.family_left:
             self.family_left[self.family_of[s]][a, w] -= 1
+        self.cover_cnt[d, s] += 1
         self.shift_on[a, d] = s
         self.queue_on[a, d] = qi
         self.week_days_left[a, w] -= 1
@@ -371,6 +389,7 @@ class _Roster:
         self.shift_left[a, s] += 1
         if self.family_of[s] in self.family_left:
             self.family_left[self.family_of[s]][a, w] += 1
+        self.cover_cnt[d, s] -= 1
         self.week_days_left[a, w] += 1
         self.week_minutes_left[a, w] += self.paid[s]
         self.month_left[a] += self.paid[s]
