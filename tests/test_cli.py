@@ -372,3 +372,83 @@ def test_backtest_records_choice_that_forecast_and_run_use(runner, tmp_path):
     r = runner.invoke(main, ["forecast", str(folder), "--out", str(tmp_path / "fc2.csv")])
     assert r.exit_code == 2
     assert "forecast_models.json: unknown model chat: 'crystal_ball'" in r.output
+
+
+# ---------------------------------------------------------------------------
+# Paths: --out never overwrites a run, never follows a symlink, refuses a file
+# ---------------------------------------------------------------------------
+def test_run_refuses_a_symlinked_out_and_writes_nothing_through_it(runner, tmp_path):
+    folder = write_scenario(tmp_path / "sc")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = tmp_path / "run"
+    link.symlink_to(elsewhere, target_is_directory=True)
+    result = runner.invoke(main, ["run", str(folder), "--out", str(link)])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {link}: is a symbolic link; give a real folder path for --out"
+    assert list(elsewhere.iterdir()) == []
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    result = runner.invoke(main, ["forecast", str(folder), "--out", str(dangling)])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {dangling}: is a symbolic link; give a new file path for --out"
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_out_below_an_existing_file_is_refused_without_a_traceback(runner, tmp_path):
+    folder = write_scenario(tmp_path / "sc")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    result = runner.invoke(main, ["run", str(folder), "--out", str(blocker / "run")])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: {blocker / 'run'}: {blocker} is a file, not a folder; give a new folder path for --out"
+    )
+    result = runner.invoke(main, ["forecast", str(folder), "--out", str(blocker / "fc.csv")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert blocker.read_text() == "x"
+
+
+def test_default_run_folder_stays_inside_outputs_and_never_reuses_a_run(tmp_path, monkeypatch):
+    from wfm.cli import _run_target
+
+    monkeypatch.chdir(tmp_path)
+    target = _run_target(None, "../../evil/name")
+    assert target.parent == Path("outputs")
+    assert target.name.startswith("evil_name-")
+    target.mkdir(parents=True)
+    (target / "roster.xlsx").write_text("an earlier run")
+    monkeypatch.setattr("wfm.export.default_run_dir", lambda name, root="outputs", now=None: target)
+    again = _run_target(None, "../../evil/name")
+    assert again == target.with_name(target.name + "-2")
+
+
+def test_a_run_folder_taken_while_writing_is_an_output_error(tmp_path):
+    from wfm.cli import _commit
+    from wfm.schema import OutputError
+
+    class Taken:
+        final = tmp_path / "run"
+
+        def commit(self):
+            raise OSError(39, "Directory not empty")
+
+    with pytest.raises(OutputError) as err:
+        _commit(Taken())
+    assert str(err.value) == (
+        f"{tmp_path / 'run'}: cannot be created (Directory not empty); another run may have taken it, "
+        "choose a new --out"
+    )
+
+
+def test_check_refuses_an_encrypted_workbook(runner, tmp_path):
+    folder = write_scenario(tmp_path / "sc")
+    secret = tmp_path / "secret.xlsx"
+    secret.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    result = runner.invoke(main, ["check", str(secret), "--scenario", str(folder)])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: secret.xlsx: is password-protected (encrypted) or an old .xls workbook; "
+        "save it as an Excel workbook (.xlsx) without a password"
+    )

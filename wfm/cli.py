@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -51,6 +52,9 @@ class _Guard:
             for line in exc.conflicts:
                 click.echo(f"  - {line}", err=True)
             sys.exit(EXIT_INFEASIBLE)
+        if isinstance(exc, OSError):  # a file or folder wfm cannot read or write (permissions, disk, races)
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}", EXIT_INPUT)
         return False
 
 
@@ -185,7 +189,7 @@ def _solver_line(si: S.SolveInfo) -> str:
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 def run(directory: Path, out: Path | None, time_limit, workers, seed, no_plots: bool) -> None:
     """Forecast, staff, roster, evaluate and export a scenario folder end to end."""
-    from wfm.export import RunFolder, check_run_dir, default_run_dir, write_run
+    from wfm.export import RunFolder, write_run
     from wfm.io import load_scenario
     from wfm.pipeline import run as run_pipeline
 
@@ -194,8 +198,7 @@ def run(directory: Path, out: Path | None, time_limit, workers, seed, no_plots: 
     progress = _Progress()
     with _Guard():
         scenario = load_scenario(directory)
-        target = out or default_run_dir(scenario.name)
-        check_run_dir(target)  # refuse a bad --out before the long work
+        target = _run_target(out, scenario.name)  # refuse a bad --out before the long work
         progress(
             "stage",
             f"{scenario.name}: {len(scenario.agents)} agents, {len(scenario.queues)} queues, "
@@ -210,16 +213,56 @@ def run(directory: Path, out: Path | None, time_limit, workers, seed, no_plots: 
         info["short_agent_intervals"] = round(result.evaluation.short_agent_intervals, 2)
         with RunFolder(target) as folder:
             write_run(folder, result, info, plots=not no_plots)
-            final = folder.commit()
+            final = _commit(folder)
     click.echo(_solver_line(result.roster.info))
-    for _, r in result.evaluation.queue_totals.iterrows():
+    _queue_lines(result.evaluation.queue_totals)
+    click.echo("check: 0 hard-rule violations")
+    click.echo(f"wrote {final}/ (roster.xlsx, roster.csv, forecast.csv, requirements.csv, coverage.csv, summary.json)")
+
+
+def _queue_lines(totals) -> None:
+    for _, r in totals.iterrows():
         click.echo(
             f"  {r[S.QUEUE]:<14} volume {r['forecast_volume']:>9,.0f}  required {r['required_agent_hours']:>7,.0f} h  "
             f"scheduled {r['scheduled_agent_hours']:>7,.0f} h  service level {100 * r['service_level']:5.1f}%  "
             f"short intervals {r['short_intervals']}"
         )
-    click.echo("check: 0 hard-rule violations")
-    click.echo(f"wrote {final}/ (roster.xlsx, roster.csv, forecast.csv, requirements.csv, coverage.csv, summary.json)")
+
+
+def _run_target(out: Path | None, scenario_name: str) -> Path:
+    """The run folder to create: ``--out`` checked, or a new ``outputs/<scenario>-<time>[-n]``.
+
+    Never an existing file, a symbolic link (which could point out of the
+    target folder) or a folder holding files (an existing run); the default
+    folder name keeps only letters, digits, '_' and '-' of the scenario name,
+    so a name like ``../x`` cannot leave ``outputs/``.
+    """
+    from wfm.export import check_run_dir, default_run_dir
+
+    if out is not None:
+        parent = out.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if parent.exists() and not parent.is_dir():
+            raise S.OutputError(f"{out}: {parent} is a file, not a folder; give a new folder path for --out")
+        return check_run_dir(out)
+    safe = re.sub(r"[^\w\-]+", "_", scenario_name).strip("_") or "run"
+    base = default_run_dir(safe)
+    target, n = base, 2
+    while target.exists() or target.is_symlink():
+        target, n = base.with_name(f"{base.name}-{n}"), n + 1
+    return check_run_dir(target)
+
+
+def _commit(folder) -> Path:
+    """Rename a finished run folder into place; a folder that appeared meanwhile is an output error."""
+    try:
+        return folder.commit()
+    except OSError as exc:
+        raise S.OutputError(
+            f"{folder.final}: cannot be created ({exc.strerror or exc}); another run may have taken it, "
+            "choose a new --out"
+        ) from None
 
 
 # ---------------------------------------------------------------------------
@@ -254,9 +297,11 @@ def forecast(directory: Path, out: Path, models_file: Path | None) -> None:
               help="Days between consecutive origins.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Where to record the selected models (default: DIRECTORY/forecast_models.json).")
-def backtest(directory: Path, origins: int, step_days: int, out: Path | None) -> None:
+@click.option("--plots", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write backtest_<queue>.png into: the selected model against the actuals, with bands.")
+def backtest(directory: Path, origins: int, step_days: int, out: Path | None, plots: Path | None) -> None:
     """Rolling-origin backtest of every forecast model per queue; records the best per queue."""
-    from wfm.backtest import backtest_scenario, write_selection
+    from wfm.backtest import backtest_scenario, plot_backtest, write_selection
     from wfm.io import load_scenario
     from wfm.pipeline import MODELS_FILE
 
@@ -266,6 +311,10 @@ def backtest(directory: Path, origins: int, step_days: int, out: Path | None) ->
         result = backtest_scenario(scenario, origins=origins, step_days=step_days,
                                    progress=lambda msg: progress("backtest", msg))
         path = write_selection(result, out or Path(directory) / MODELS_FILE)
+        if plots is not None:
+            plots.mkdir(parents=True, exist_ok=True)
+            for q in scenario.queues:
+                plot_backtest(result, q.name, plots / f"backtest_{q.name}.png")
     click.echo(f"{'queue':<14} {'model':<16} {'WAPE':>7} {'daily':>7} {'MASE':>6} {'bias':>7}")
     for _, r in result.summary.iterrows():
         mark = "  <- selected" if result.selection[r[S.QUEUE]] == r["model"] else ""
@@ -306,13 +355,34 @@ def staff(forecast_file: Path, directory: Path, out: Path, quantile: float | Non
 
 
 @main.command()
-@click.option("--requirements", "req_file", type=click.Path(path_type=Path), required=True,
-              help="Requirements CSV.")
-@click.option("--scenario", "directory", type=click.Path(path_type=Path), required=True, help="Scenario folder.")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="Roster CSV (HR_Import rows) to write.")
+@click.option("--requirements", "req_file", type=click.Path(path_type=Path),
+              help="Requirements CSV (with --from: default the workbook's Coverage sheet).")
+@click.option("--scenario", "directory", type=click.Path(path_type=Path),
+              help="Scenario folder (with --from a workbook: default the one recorded in its Summary).")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Roster CSV (HR_Import rows) to write; with --from a run folder (default "
+                   "outputs/<scenario>-<time>), or a .csv file.")
+@click.option("--from", "from_file", type=click.Path(path_type=Path),
+              help="Repair: the previous roster, a wfm workbook (.xlsx, edits included) or a roster CSV.")
+@click.option("--pin-until", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="With --from: keep every day up to and including this date (YYYY-MM-DD) exactly.")
+@click.option("--pin-agents", help="With --from: keep these agents (comma-separated employee ids) exactly.")
+@click.option("--change-weight", type=click.FloatRange(min=0),
+              help="With --from: cost per changed agent-day (default: [weights] changed_shift).")
 @_solver_options
-def roster(req_file: Path, directory: Path, out: Path, time_limit, workers, seed) -> None:
-    """Solve the roster for a requirements CSV and write its HR_Import rows as CSV."""
+def roster(req_file: Path | None, directory: Path | None, out: Path | None, from_file: Path | None,
+           pin_until: dt.datetime | None, pin_agents: str | None, change_weight: float | None,
+           time_limit, workers, seed) -> None:
+    """Solve the roster for a requirements CSV, or repair a previous roster (--from)."""
+    if from_file is not None:
+        _repair(from_file, req_file, directory, out, pin_until.date() if pin_until else None,
+                (pin_agents or "").split(","), change_weight, time_limit, workers, seed)
+        return
+    if pin_until is not None or pin_agents is not None or change_weight is not None:
+        _fail("--pin-until, --pin-agents and --change-weight repair a previous roster: give it with --from",
+              EXIT_INPUT)
+    if req_file is None or directory is None or out is None:
+        _fail("give --requirements, --scenario and --out (or --from a previous roster to repair)", EXIT_INPUT)
     from wfm.export import hr_import_frame
     from wfm.io import load_scenario, read_stage_csv, write_csv
     from wfm.pipeline import run_roster
@@ -332,11 +402,124 @@ def roster(req_file: Path, directory: Path, out: Path, time_limit, workers, seed
     click.echo(f"wrote {out} ({len(sol.activities):,} rows)")
 
 
+def _is_workbook(path: Path) -> bool:
+    return path.suffix.lower() in (".xlsx", ".xlsm")
+
+
+def _scenario_for(roster_file: Path, directory: Path | None) -> S.Scenario:
+    """The scenario given with --scenario, else the one recorded in the workbook's Summary sheet."""
+    from wfm.io import load_scenario
+    from wfm.workbook import recorded_scenario_dir
+
+    if directory is None:
+        recorded = recorded_scenario_dir(roster_file) if _is_workbook(roster_file) else None
+        if not recorded:
+            raise S.InputError(f"{roster_file.name}: give the scenario folder with --scenario")
+        directory = Path(recorded)
+    return load_scenario(directory)
+
+
+def _disagreement_lines(name: str, found) -> None:
+    if not found:
+        return
+    n = len(found)
+    click.echo(f"{name}: Roster and HR_Import disagree on {n} agent-day{'s' if n != 1 else ''} (the Roster wins):")
+    for d in found:
+        click.echo(f"  - {d.message}")
+
+
+def _repair(from_file: Path, req_file: Path | None, directory: Path | None, out: Path | None,
+            pin_until: dt.date | None, pin_agents: list[str], change_weight: float | None,
+            time_limit, workers, seed) -> None:
+    from wfm.export import RunFolder, hr_import_frame, write_run
+    from wfm.io import read_stage_csv, write_csv
+    from wfm.pipeline import run_forecast, run_repair
+    from wfm.validate import parse_activities, parse_requirements
+    from wfm.workbook import assignments_from, read_roster_workbook
+
+    started = dt.datetime.now()
+    t0 = time.perf_counter()
+    progress = _Progress()
+    found: tuple = ()
+    with _Guard():
+        scenario = _scenario_for(from_file, directory)
+        to_csv = out is not None and out.suffix.lower() == ".csv"
+        if to_csv:
+            assert out is not None
+            _refuse_existing_file(out)
+        else:
+            target = _run_target(out, scenario.name)
+        req = fc = None
+        if _is_workbook(from_file):
+            previous = read_roster_workbook(from_file, scenario)
+            found = previous.disagreements
+            prev, req, fc = previous.assignments, previous.requirements, previous.forecast
+        else:
+            acts = parse_activities(read_stage_csv(from_file, S.HR_IMPORT_COLUMNS), scenario, from_file.name)
+            prev = assignments_from(acts)
+        if req_file is not None:
+            req = parse_requirements(read_stage_csv(req_file, (S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS)), scenario,
+                                     req_file.name)
+        if req is None:
+            raise S.InputError(f"{from_file.name}: holds no requirements (no Coverage sheet); give --requirements")
+        if fc is None:
+            fc = run_forecast(scenario, progress)
+        _disagreement_lines(from_file.name, found)
+        result = run_repair(scenario, prev, req, fc, pin_until=pin_until, pin_agents=pin_agents,
+                            change_weight=change_weight, source=from_file.name, progress=progress,
+                            time_limit_seconds=time_limit, workers=workers, seed=seed)
+        progress.flush()
+        run = result.run
+        _verify_roster(scenario, run.roster.activities, req)  # nothing is written unless the checker agrees
+        if to_csv:
+            assert out is not None
+            write_csv(out, hr_import_frame(run.roster.activities))
+            final = out
+        else:
+            info = run_info_for(scenario, run.roster.info, started, time.perf_counter() - t0)
+            info.update(
+                repaired_from=str(from_file),
+                pin_until=pin_until.isoformat() if pin_until else "",
+                pin_agents=",".join(a.strip() for a in pin_agents if a.strip()),
+                changed_shifts=len(result.changes),
+                check_violations=0,
+                short_intervals=run.evaluation.short_intervals,
+                short_agent_intervals=round(run.evaluation.short_agent_intervals, 2),
+            )
+            with RunFolder(target) as folder:
+                write_run(folder, run, info, plots=False)
+                final = _commit(folder)
+    click.echo(_solver_line(run.roster.info))
+    for note in result.notes:
+        click.echo(f"  note: {note}")
+    changes = result.changes
+    forced = int(changes["forced"].sum()) if len(changes) else 0
+    click.echo(f"repair: {result.pinned_days} agent-days pinned, {len(changes)} shift(s) changed "
+               f"({forced} forced by leave or a shift no longer possible)")
+    names = {a.employee_id: a.name for a in scenario.agents}
+    for r in changes.head(30).itertuples(index=False):
+        click.echo(f"  {r.employee_id} {names.get(r.employee_id, '')} {r.date}: {r.before} -> {r.after}")
+    if len(changes) > 30:
+        click.echo(f"  ... and {len(changes) - 30} more")
+    if not to_csv:
+        _queue_lines(run.evaluation.queue_totals)
+    click.echo("check: 0 hard-rule violations")
+    click.echo(f"wrote {final}" + ("" if to_csv else "/ (roster.xlsx, roster.csv, requirements.csv, coverage.csv, "
+                                                   "summary.json)"))
+
+
 def _refuse_existing_file(out: Path) -> None:
+    if out.is_symlink():
+        raise S.OutputError(f"{out}: is a symbolic link; give a new file path for --out")
     if out.exists() and out.is_dir():
         raise S.OutputError(f"{out}: is a folder; give a file path for --out")
     if out.exists():
         raise S.OutputError(f"{out}: exists already; wfm does not overwrite outputs, choose a new --out")
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise S.OutputError(f"{out}: {parent} is a file, not a folder; choose another --out")
 
 
 @main.command()
@@ -344,53 +527,50 @@ def _refuse_existing_file(out: Path) -> None:
 @click.option("--scenario", "directory", type=click.Path(path_type=Path),
               help="Scenario folder (default: the one recorded in the workbook's Summary).")
 @click.option("--requirements", "req_file", type=click.Path(path_type=Path),
-              help="Requirements CSV, to recompute coverage against it.")
+              help="Requirements CSV, to recompute coverage against it (default for a workbook: its Coverage sheet).")
 def check(roster_file: Path, directory: Path | None, req_file: Path | None) -> None:
-    """Independently re-verify every hard rule of a roster (.xlsx workbook or roster .csv)."""
-    from wfm.check import check_roster
-    from wfm.io import load_scenario, read_stage_csv, read_workbook_sheet, read_workbook_value
+    """Independently re-verify every hard rule of a roster (.xlsx workbook, edits included, or roster .csv)."""
+    from wfm.io import read_stage_csv
+    from wfm.pipeline import check as check_pipeline
     from wfm.validate import parse_activities, parse_requirements
+    from wfm.workbook import read_roster_workbook
 
+    found: tuple = ()
     with _Guard():
-        is_xlsx = roster_file.suffix.lower() in (".xlsx", ".xlsm")
-        if directory is None:
-            recorded = read_workbook_value(roster_file, "Summary", "scenario_dir") if is_xlsx else None
-            if not recorded:
-                raise S.InputError(f"{roster_file.name}: give the scenario folder with --scenario")
-            directory = Path(recorded)
-        scenario = load_scenario(directory)
-        if is_xlsx:
-            raw = read_workbook_sheet(roster_file, "HR_Import", S.HR_IMPORT_COLUMNS)
-            acts = parse_activities(raw, scenario, f"{roster_file.name} sheet HR_Import")
-            if req_file is None:
-                req_raw = read_workbook_sheet(roster_file, "Coverage", (S.QUEUE, S.DS, S.REQUIRED))
-                req_raw = req_raw.rename(columns={S.REQUIRED: S.AGENTS_REQUIRED_GROSS})
-                req = parse_requirements(req_raw[[S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS]], scenario,
-                                         f"{roster_file.name} sheet Coverage")
-            else:
-                req = None
+        scenario = _scenario_for(roster_file, directory)
+        req = fc = None
+        if _is_workbook(roster_file):
+            edited = read_roster_workbook(roster_file, scenario)
+            acts, req, fc, found = edited.activities, edited.requirements, edited.forecast, edited.disagreements
         else:
             acts = parse_activities(read_stage_csv(roster_file, S.HR_IMPORT_COLUMNS), scenario, roster_file.name)
-            req = None
         if req_file is not None:
             req = parse_requirements(read_stage_csv(req_file, (S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS)), scenario,
                                      req_file.name)
-        report = check_roster(scenario, acts, req)
+        result = check_pipeline(scenario, acts, req, fc)
+    report = result.report
+    _disagreement_lines(roster_file.name, found)
     n_agents = acts[S.EMPLOYEE_ID].nunique()
     if report.violations:
         click.echo(f"{roster_file}: {len(report.violations)} hard-rule violation(s):")
         for v in report.violations:
             click.echo(f"  - {v.message}")
-        sys.exit(EXIT_VIOLATIONS)
-    click.echo(f"{roster_file}: 0 hard-rule violations ({n_agents} agents, {len(acts):,} rows checked)")
-    if req is not None and report.coverage is not None and len(report.coverage):
-        cov = report.coverage.merge(req[[S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS]], on=[S.QUEUE, S.DS], how="right")
-        cov[S.SCHEDULED] = cov[S.SCHEDULED].fillna(0)
-        short = cov[S.SCHEDULED] < cov[S.AGENTS_REQUIRED_GROSS] - 1e-9
+    else:
+        click.echo(f"{roster_file}: 0 hard-rule violations ({n_agents} agents, {len(acts):,} rows checked)")
+    if result.queues is not None and len(result.queues):
+        q = result.queues
         click.echo(
-            f"coverage: {int(short.sum())} short queue-intervals, "
-            f"{(cov[S.AGENTS_REQUIRED_GROSS] - cov[S.SCHEDULED]).clip(lower=0).sum():,.1f} short agent-intervals"
+            f"coverage: {int(q['short_intervals'].sum())} short queue-intervals, "
+            f"{q['short_agent_intervals'].sum():,.1f} short agent-intervals"
         )
+        for r in q.itertuples(index=False):
+            sl = "" if r.service_level != r.service_level else f"  predicted service level {100 * r.service_level:5.1f}%"
+            click.echo(
+                f"  {r.queue:<14} required {r.required_agent_hours:>7,.0f} h  scheduled "
+                f"{r.scheduled_agent_hours:>7,.0f} h  short intervals {r.short_intervals:>4}{sl}"
+            )
+    if report.violations:
+        sys.exit(EXIT_VIOLATIONS)
 
 
 # ---------------------------------------------------------------------------

@@ -153,19 +153,26 @@ class RunFolder:
     def __init__(self, final: str | os.PathLike):
         self.final = check_run_dir(final)
         self.final.parent.mkdir(parents=True, exist_ok=True)
+        # private (mkdtemp: 0700) while files are written, so nobody can plant a symlink in it
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.final.name}.", suffix=".tmp", dir=self.final.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.tmp, 0o777 & ~umask)  # mkdtemp makes it private; a run folder is shared like any other
 
     def path(self, name: str) -> Path:
         return self.tmp / name
 
     def commit(self) -> Path:
         check_run_dir(self.final)
-        if self.final.exists():
-            self.final.rmdir()  # empty folder, checked above
-        os.rename(self.tmp, self.final)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o777 & ~umask)  # complete: shared like any other folder
+        try:
+            if self.final.exists():
+                self.final.rmdir()  # empty folder, checked above
+            os.rename(self.tmp, self.final)  # fails (ENOTDIR, ENOTEMPTY) rather than follow a symlink or fill a run
+        except OSError as exc:
+            raise S.OutputError(
+                f"{self.final}: cannot be created ({exc.strerror or exc}); another run may have taken it, "
+                "choose a new --out"
+            ) from None
         return self.final
 
     def abort(self) -> None:

@@ -8,9 +8,10 @@ the CLI can print it; nothing here prints.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,21 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RepairResult:
+    """A repaired roster (``wfm roster --from``) and what changed.
 
+    ``notes``: plain sentences on pins that could not hold (leave wins, a shift
+    code that no longer exists, ...).  ``changes``: one row per agent-day whose
+    shift differs from the previous roster (employee_id, date, before, after,
+    pinned, forced); a queue change alone is not a change.  ``pinned_days``:
+    agent-days kept fixed.
+    """
+
+    run: RunResult
+    notes: tuple[str, ...]
+    changes: pd.DataFrame = field(repr=False)
+    pinned_days: int = 0
 
 
 def recorded_models(scenario: S.Scenario) -> dict[str, str] | None:
@@ -57,10 +72,16 @@ def run_forecast(
     ``models`` maps queue to forecast model; by default the choice recorded by
     ``wfm backtest`` in the scenario folder is used, else top-down for every queue.
     """
+    from pathlib import Path
+
     from wfm.forecast import forecast
+    from wfm.special_days import SPECIAL_DAYS_FILE, read_special_days
 
     if models is None:
         models = recorded_models(scenario)
+    special_days = (
+        read_special_days(Path(scenario.source_dir) / SPECIAL_DAYS_FILE) if scenario.source_dir else None
+    )
 
     # the history's own interval length is inferred; finer or coarser history is spread onto the plan's grid
     return forecast(
@@ -71,6 +92,7 @@ def run_forecast(
         models=models,
         seed=scenario.solver.seed,
         progress=(lambda msg: progress("forecast", msg)) if progress else None,
+        special_days=special_days,
     )
 
 
@@ -95,8 +117,12 @@ def run_roster(
     time_limit_seconds: float | None = None,
     workers: int | None = None,
     seed: int | None = None,
+    pins: Any = None,
 ) -> S.RosterSolution:
-    """Solve the monthly roster against the gross requirements."""
+    """Solve the monthly roster against the gross requirements.
+
+    ``pins`` (a :class:`wfm.roster.rules.pins.Pins`) repairs a previous roster instead of solving afresh.
+    """
     from wfm.roster import solve_roster
 
     return solve_roster(
@@ -106,7 +132,92 @@ def run_roster(
         time_limit_seconds=time_limit_seconds,
         workers=workers,
         seed=seed,
+        pins=pins,
     )
+
+
+def previous_roster(assignments: pd.DataFrame) -> dict[tuple[str, dt.date], tuple[str, str | None]]:
+    """``{(employee_id, day): (code, queue)}`` from an assignments frame with a queue column."""
+    queues = assignments[S.QUEUE] if S.QUEUE in assignments.columns else [None] * len(assignments)
+    return {
+        (str(e), d): (str(c), q if isinstance(q, str) and q else None)
+        for e, d, c, q in zip(
+            assignments[S.EMPLOYEE_ID], assignments[S.DATE], assignments[S.SHIFT_CODE], queues, strict=True
+        )
+    }
+
+
+def run_repair(
+    scenario: S.Scenario,
+    previous: pd.DataFrame,
+    requirements: pd.DataFrame,
+    forecast: pd.DataFrame,
+    *,
+    pin_until: dt.date | None = None,
+    pin_agents: Iterable[str] = (),
+    change_weight: float | None = None,
+    source: str = "the previous roster",
+    progress: Progress | None = None,
+    time_limit_seconds: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+) -> RepairResult:
+    """Re-solve a previous roster: keep the pinned days, change as few other shifts as the costs allow.
+
+    ``previous``: the previous roster's assignments (employee_id, date,
+    shift_code, queue), e.g. :attr:`wfm.workbook.WorkbookRoster.assignments`.
+    Days up to and including ``pin_until`` and every day of ``pin_agents`` are
+    kept exactly (see :mod:`wfm.roster.rules.pins` for what wins over a pin).
+    Raises :class:`~wfm.schema.InputError` for a pinned agent not in the scenario.
+    """
+    from wfm.evaluate import evaluate
+    from wfm.roster.rules.pins import Pins, plan
+
+    known = {a.employee_id for a in scenario.agents}
+    agents = [a.strip() for a in pin_agents if a.strip()]
+    unknown = [a for a in agents if a not in known]
+    if unknown:
+        raise S.InputError(
+            f"--pin-agents: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in agents.csv"
+        )
+    prev = previous_roster(previous)
+    days = set(scenario.horizon.days)
+    if not any(day in days for _, day in prev):
+        raise S.InputError(
+            f"{source}: has no day in the scenario's horizon {scenario.horizon.start} .. {scenario.horizon.end}"
+        )
+    pins = Pins(prev, until=pin_until, agents=frozenset(agents), change_weight=change_weight, source=source)
+    decided = plan(scenario, pins)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    roster = run_roster(
+        scenario, requirements, progress, time_limit_seconds=time_limit_seconds, workers=workers, seed=seed,
+        pins=pins,
+    )
+    timings["roster"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ev = evaluate(scenario, forecast, requirements, roster)
+    timings["evaluate"] = time.perf_counter() - t
+    result = RunResult(scenario=scenario, forecast=forecast, requirements=requirements, roster=roster,
+                       evaluation=ev, timings=timings)
+    return RepairResult(result, tuple(decided.notes), _changes(prev, roster.assignments, pins, decided.forced),
+                        pinned_days=len(decided.fixed))
+
+
+def _changes(prev, assignments: pd.DataFrame, pins: Any, forced: list) -> pd.DataFrame:
+    """Agent-days whose shift differs from the previous roster (LEAVE and OFF both count as not working)."""
+    def working(code: str) -> str:
+        return "" if code in (S.WORK_CODE_OFF, S.WORK_CODE_LEAVE) else code
+
+    forced_set = set(forced)
+    rows = []
+    for eid, day, code in zip(assignments[S.EMPLOYEE_ID], assignments[S.DATE], assignments[S.SHIFT_CODE],
+                              strict=True):
+        before = prev.get((eid, day))
+        if before is None or working(before[0]) == working(code):
+            continue
+        rows.append((eid, day, before[0], code, pins.pinned(eid, day), (eid, day) in forced_set))
+    return pd.DataFrame(rows, columns=[S.EMPLOYEE_ID, S.DATE, "before", "after", "pinned", "forced"])
 
 
 def run(
@@ -143,3 +254,68 @@ def run(
     ev = evaluate(scenario, fc, req, roster)
     timings["evaluate"] = time.perf_counter() - t
     return RunResult(scenario=scenario, forecast=fc, requirements=req, roster=roster, evaluation=ev, timings=timings)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """``wfm check``: the checker's report, and coverage with predicted KPIs per queue when they can be computed.
+
+    ``queues``: per queue: forecast_volume, required_agent_hours,
+    scheduled_agent_hours, short_intervals, short_agent_intervals and (with a
+    forecast) the predicted service_level, weighted by forecast volume.
+    """
+
+    report: Any  # wfm.check.CheckReport
+    coverage: pd.DataFrame | None = field(default=None, repr=False)
+    queues: pd.DataFrame | None = field(default=None, repr=False)
+
+
+def check(
+    scenario: S.Scenario,
+    activities: pd.DataFrame,
+    requirements: pd.DataFrame | None = None,
+    forecast: pd.DataFrame | None = None,
+) -> CheckResult:
+    """Re-verify every hard rule of a roster and recompute coverage and predicted service level.
+
+    Coverage needs ``requirements``; the predicted service level (the
+    staffing engine's queueing model at the scheduled on-phone agents, as in
+    :mod:`wfm.evaluate`) needs ``forecast`` too.
+    """
+    from wfm.check import check_roster
+    from wfm.evaluate import coverage_frame
+
+    report = check_roster(scenario, activities, requirements)
+    if requirements is None or report.coverage is None or report.coverage.empty:
+        return CheckResult(report)
+    scheduled = report.coverage[[S.QUEUE, S.DS, S.SCHEDULED]]
+    if forecast is None:
+        forecast = requirements[[S.QUEUE, S.DS]].assign(**{S.YHAT: 0.0, S.AHT_SECONDS: 0.0})
+        has_forecast = False
+    else:
+        has_forecast = True
+    cov = coverage_frame(scenario, forecast, requirements, scheduled)
+    hours = scenario.horizon.interval_minutes / 60
+    rows = []
+    for q in scenario.queues:
+        g = cov[cov[S.QUEUE] == q.name]
+        if g.empty:
+            continue
+        short = (g[S.REQUIRED] - g[S.SCHEDULED]).clip(lower=0)
+        sl = g[S.SERVICE_LEVEL].astype(float)
+        weights = g[S.FORECAST].where(sl.notna(), 0.0)
+        volume = float(weights.sum())
+        rows.append(
+            {
+                S.QUEUE: q.name,
+                "forecast_volume": float(g[S.FORECAST].sum()),
+                "required_agent_hours": float(g[S.REQUIRED].sum() * hours),
+                "scheduled_agent_hours": float(g[S.SCHEDULED].sum() * hours),
+                "short_intervals": int((short > 1e-9).sum()),
+                "short_agent_intervals": float(short.sum()),
+                S.SERVICE_LEVEL: float((sl.fillna(0) * weights).sum() / volume)
+                if has_forecast and volume > 0
+                else float("nan"),
+            }
+        )
+    return CheckResult(report, cov, pd.DataFrame(rows))

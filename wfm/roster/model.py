@@ -84,6 +84,8 @@ class RosterModel:
         self.penalties: list[Penalty] = []  # filled by build_model
         self.offset = 0  # constant part of the objective, scaled
         self.hint_values: dict[int, int] = {}  # variable index -> hinted value (see solve.add_hint)
+        self.pins = None  # rules.pins.Pins: the previous roster of a repair (set by solve.build_model)
+        self.pin_plan = None  # rules.pins.Plan: what the pins unit pinned (read by solve._chosen_shifts)
         # auxiliary variables and how to compute them from the others (see derive)
         self.derived: list[tuple[cp_model.IntVar, Callable[[Callable[[cp_model.LinearExprT], int]], int]]] = []
 

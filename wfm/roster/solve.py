@@ -11,6 +11,11 @@ A solve runs in three steps, all inside the time limit:
 3. CP-SAT for the rest of the limit.  It verifies the hint against every rule
    unit, improves it, and proves optimality on small models.
 
+A repair (``pins``, see :mod:`wfm.roster.rules.pins`) replaces step 1: the
+hint is the previous roster, made feasible first by a small CP-SAT solve in
+which only the agents the previous roster no longer fits are planned again
+(:func:`_nearest_feasible`).
+
 ``info.bound`` is the larger of CP-SAT's bound and the pooled bound; ``gap`` is
 ``(objective - bound) / max(1, |objective|)``.  Progress events report seconds
 since the solve started.
@@ -59,13 +64,15 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 from ortools.sat.python import cp_model, cp_model_helper
 
+from wfm import schema as S
 from wfm.roster.bound import pooled_lower_bound
 from wfm.roster.model import Gate, RosterModel, RuleUnit
 from wfm.roster.output import roster_frames
 from wfm.roster.penalties import SCALE, TieredShortfall, Value, ledger_frame
 from wfm.roster.rules import rule_units, skills
+from wfm.roster.rules.pins import Pins, restricted_queues
 from wfm.roster.shifts import on_phone_minutes
-from wfm.roster.warmstart import starting_roster
+from wfm.roster.warmstart import keeps_every_rule, starting_roster
 from wfm.schema import InfeasibleRosterError, RosterSolution, Scenario, SolveInfo
 
 log = logging.getLogger(__name__)
@@ -81,15 +88,19 @@ def build_model(
     explain: bool = False,
     extra_rules: Sequence[RuleUnit] = (),
     hint: dict | None = None,
+    pins: Pins | None = None,
 ) -> RosterModel:
     """A :class:`RosterModel` with every rule unit added and the summed penalties as objective.
 
     ``extra_rules`` are further units (``add(rm) -> penalties``) appended after
-    the built-in ones, e.g. pins in tests.  ``hint`` (``{(agent, day): (shift,
-    queue)}``) is handed to CP-SAT as a complete solution hint.  In explain
-    mode hard rules are gated and there is no objective.
+    the built-in ones.  ``hint`` (``{(agent, day): (shift, queue)}``) is handed
+    to CP-SAT as a complete solution hint.  ``pins`` (repair: the previous
+    roster and what of it to keep) is set as ``rm.pins`` for the
+    :mod:`~wfm.roster.rules.pins` unit.  In explain mode hard rules are gated
+    and there is no objective.
     """
     rm = RosterModel(scenario, requirements, explain=explain)
+    rm.pins = pins  # read by the pins rule unit (None: no previous roster)
     penalties = []
     for unit in [*rule_units(), *extra_rules]:
         penalties.extend(unit(rm))
@@ -130,15 +141,26 @@ def add_hint(rm: RosterModel, placed: dict[tuple[int, int], tuple[int, str]]) ->
         values[var.index] = int((a, d) in placed)
     for key, var in rm.crew.items():
         values[var.index] = crews.get(key, 0)
-    for p in rm.penalties:
-        if isinstance(p, TieredShortfall) and p.key is not None:
-            for var, value in p.hint(covered.get(p.key, 0)):
-                values[var.index] = value
     evaluate = _hint_value(rm)
+    for p in rm.penalties:
+        if isinstance(p, TieredShortfall) and p.constant_driver is None:
+            driver = covered.get(p.key, 0) if p.key is not None else evaluate(p.driver)
+            for var, value in p.hint(driver):
+                values[var.index] = value
     for var, compute in rm.derived:  # auxiliaries of the rule units, in registration order
         values[var.index] = compute(evaluate)
     for index, value in values.items():
         rm.model.add_hint(rm.model.get_int_var_from_proto_index(index), value)
+
+
+def _hint_objective(rm: RosterModel) -> float:
+    """The objective (cost units) of the hinted roster."""
+    value = _hint_value(rm)
+    total = 0
+    for p in rm.penalties:
+        exprs, coeffs, offset = p.objective()
+        total += offset + sum(c * value(e) for e, c in zip(exprs, coeffs, strict=True))
+    return total / SCALE
 
 
 def _hint_value(rm: RosterModel) -> Callable[[cp_model.LinearExprT], int]:
@@ -217,6 +239,7 @@ def solve_roster(
     seed: int | None = None,
     deterministic: bool = False,
     extra_rules: Sequence[RuleUnit] = (),
+    pins: Pins | None = None,
 ) -> RosterSolution:
     """Roster every agent for every day of the horizon.
 
@@ -227,6 +250,11 @@ def solve_roster(
     improving solution.  See the module docstring for ``deterministic`` and the
     status mapping; ``extra_rules`` are added after the built-in rule units.
 
+    Repair: with ``pins`` the previous roster is kept where pinned and changes
+    elsewhere cost ``changed_shift`` each (:mod:`wfm.roster.rules.pins`); the
+    previous roster, less the days it can no longer hold, is the hint instead
+    of the warm start, so CP-SAT starts from it.
+
     Raises :class:`~wfm.schema.InfeasibleRosterError` when the hard rules cannot
     all hold or no roster is found in time.
     """
@@ -236,7 +264,7 @@ def solve_roster(
     seed = int(settings.seed if seed is None else seed)
 
     started = time.perf_counter()
-    rm = build_model(scenario, requirements, extra_rules=extra_rules)
+    rm = build_model(scenario, requirements, extra_rules=extra_rules, pins=pins)
     log.info(
         "roster model: %d agents x %d days x %d shifts, %d variables, %d constraints, built in %.1f s",
         len(rm.agents),
@@ -260,9 +288,20 @@ def solve_roster(
                 }
             )
 
-    # the warm start may use part of the limit (no deadline when deterministic: it stops on its own)
-    warm_deadline = None if deterministic else started + WARM_START_SHARE * time_limit
-    add_hint(rm, starting_roster(rm, deadline=warm_deadline, seed=seed, on_improve=warm_progress))
+    if pins is not None:
+        previous = _previous_placements(rm)
+        limit = max(1.0, min(30.0, time_limit / 4))
+        nearby = _nearest_feasible(rm, previous, limit, workers, seed, deterministic)
+        if nearby is not None:
+            warm_progress(nearby[1])
+        add_hint(rm, previous if nearby is None else nearby[0])
+    else:
+        # the warm start may use part of the limit (no deadline when deterministic: it stops on its own)
+        warm_deadline = None if deterministic else started + WARM_START_SHARE * time_limit
+        add_hint(rm, starting_roster(rm, deadline=warm_deadline, seed=seed))
+        if keeps_every_rule(rm):
+            # the hint's full cost (the warm start itself prices neither fairness nor stable start times)
+            warm_progress(_hint_objective(rm))
     built = time.perf_counter() - started
 
     # the time limit covers building and the warm start too; a deterministic run counts work, not seconds
@@ -293,7 +332,7 @@ def solve_roster(
                 solution.info.objective,
             )
         return solution
-    if status == cp_model.UNKNOWN and not extra_rules:
+    if status == cp_model.UNKNOWN and not extra_rules and pins is None and keeps_every_rule(rm):
         # CP-SAT ran out of time before reading the hint; the warm start keeps every built-in rule
         log.warning("roster: CP-SAT found nothing in %.1f s; returning the warm-start roster", search_limit)
         return _solution(rm, _hint_value(rm), "FEASIBLE", -math.inf, seed, workers, time_limit, floor, wall)
@@ -306,6 +345,7 @@ def solve_roster(
                 workers=workers,
                 seed=seed,
                 extra_rules=extra_rules,
+                pins=pins,
             )
         )
     if status == cp_model.MODEL_INVALID:
@@ -316,8 +356,73 @@ def solve_roster(
     )
 
 
+def _previous_placements(rm: RosterModel) -> dict[tuple[int, int], tuple[int, str]]:
+    """The previous roster (repair) as ``{(agent, day): (shift, queue)}``, less the days it can no longer hold."""
+    plan = rm.pin_plan
+    return {
+        (rm.agent_index[eid], rm.day_index[day]): (rm.shift_index[code], queue)
+        for (eid, day), (code, queue) in plan.hint.items()
+    }
+
+
+def _nearest_feasible(
+    rm: RosterModel,
+    previous: dict[tuple[int, int], tuple[int, str]],
+    time_limit: float,
+    workers: int,
+    seed: int,
+    deterministic: bool = False,
+) -> tuple[dict[tuple[int, int], tuple[int, str]], float] | None:
+    """A roster that keeps every hard rule and the previous roster of every agent it can (repair).
+
+    Why: after new leave the previous roster usually breaks a rule for a few
+    agents (their contract cap drops with the leave, a shift is gone), and
+    CP-SAT, handed an infeasible hint for a month-sized model, may find
+    nothing in the time limit.  So first solve a small problem: every agent
+    keeps their previous days, except the agents with a day the previous
+    roster can no longer hold and the agents whose previous roster the
+    independent checker rejects, who are planned again.  Returns the
+    placements and their cost, or None when that small problem has no roster
+    in ``time_limit`` seconds (the full solve then starts from the previous
+    roster as it is).
+    """
+    from wfm.check import check_roster
+
+    plan = rm.pin_plan
+    _, activities, _ = roster_frames(rm, previous)
+    free = {eid for eid, _ in plan.forced}
+    free |= {v.employee_id for v in check_roster(rm.scenario, activities).violations if v.employee_id}
+    add_hint(rm, previous)  # the clone starts from the previous roster too
+    small = rm.model.clone()
+    for (eid, day), code in plan.soft.items():
+        if eid in free:
+            continue
+        a, d = rm.agent_index[eid], rm.day_index[day]
+        if code in (S.WORK_CODE_OFF, S.WORK_CODE_LEAVE):
+            small.add(small.get_int_var_from_proto_index(rm.works[a, d].index) == 0)
+        else:
+            small.add(small.get_int_var_from_proto_index(rm.y[a, d, rm.shift_index[code]].index) == 1)
+    solver = _solver(time_limit, workers, seed, deterministic)
+    status = solver.solve(small)
+    log.info(
+        "roster repair: %d agents planned again; nearest roster %s", len(free), solver.status_name(status)
+    )
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+
+    def value(var: cp_model.IntVar) -> int:
+        return solver.value(small.get_int_var_from_proto_index(var.index))
+
+    return _chosen_shifts(rm, value), solver.objective_value / SCALE
+
+
 def _chosen_shifts(rm: RosterModel, value: Value) -> dict[tuple[int, int], tuple[int, str]]:
-    """``{(agent, day): (shift, queue)}`` of the solved roster, queues matched to the solved crews."""
+    """``{(agent, day): (shift, queue)}`` of the solved roster, queues matched to the solved crews.
+
+    Pinned agents (repair) are matched to their pinned queue only; the pins
+    unit constrains the crews so that this matching exists.
+    """
+    fixed = rm.pin_plan.fixed if getattr(rm, "pin_plan", None) is not None else {}
     working: dict[tuple[int, int], list[int]] = {}
     for (a, d, s), var in rm.y.items():
         if value(var):
@@ -325,7 +430,8 @@ def _chosen_shifts(rm: RosterModel, value: Value) -> dict[tuple[int, int], tuple
     chosen: dict[tuple[int, int], tuple[int, str]] = {}
     for (d, s), agents in sorted(working.items()):
         crews = {q: value(rm.crew[q, d, s]) for q in rm.queues if (q, d, s) in rm.crew}
-        for a, q in skills.assign_queues(agents, rm.agent_queues, crews).items():
+        allowed = restricted_queues(rm, fixed, d, s) if fixed else rm.agent_queues
+        for a, q in skills.assign_queues(agents, allowed, crews).items():
             chosen[a, d] = (s, q)
     return chosen
 
@@ -374,9 +480,10 @@ def explain_infeasibility(
     workers: int,
     seed: int,
     extra_rules: Sequence[RuleUnit] = (),
+    pins: Pins | None = None,
 ) -> list[str]:
     """Sentences naming a small set of hard rules that cannot all hold, per agent."""
-    rm = build_model(scenario, requirements, explain=True, extra_rules=extra_rules)
+    rm = build_model(scenario, requirements, explain=True, extra_rules=extra_rules, pins=pins)
     gates = list(rm.gates.values())
     by_index = {g.literal.index: g for g in gates}
 

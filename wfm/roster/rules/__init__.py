@@ -33,6 +33,7 @@ RULE_NAMES = (
     "contract",
     "requests",
     "coverage",
+    "pins",
     "shift_cover",
     "fairness",
     "stable_starts",
