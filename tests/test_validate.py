@@ -179,3 +179,71 @@ def test_toml_value_errors(tmp_path, old, new, expected):
     probs = problems_of(tmp_path, scenario_toml=SCENARIO_TOML.replace(old, new, 1))
     assert any(expected in p for p in probs), probs
     assert all(p.startswith("scenario.toml") for p in probs)
+
+
+# ---------------------------------------------------------------------------
+# Contracts, the new rules, availability.csv, shift_cover.csv and request kinds
+# ---------------------------------------------------------------------------
+WEIGHTED_TIME_OFF = "\n".join(
+    line + (",weight" if i == 0 else ",") for i, line in enumerate(TIME_OFF_CSV.strip().splitlines())
+) + "\n"
+CONTRACTS = """
+[[contracts]]
+name = "part_time"
+max_consecutive_days = 4
+min_horizon_minutes = 1200
+max_shifts = { D12 = 2 }
+"""
+
+
+def test_contracts_rules_availability_and_shift_cover_load_typed(tmp_path):
+    toml = SCENARIO_TOML.replace("[rules]", CONTRACTS + "\n[rules]\nmax_working_weekends = 1\n"
+                                 'forbidden_successions = [["D12", "D08"]]\ndays_off_pair_per_week = true', 1)
+    agents = AGENTS_CSV.replace("start_date\n", "start_date,contract\n", 1).replace("2022-01-03", "2022-01-03,part_time")
+    sc = load_scenario(write_scenario(
+        tmp_path / "sc", scenario_toml=toml, agents_csv=agents,
+        availability_csv="employee_id,day,start,end\nE003,Monday,09:00,00:00\nE003,2026-12-09,12:00,18:00\n",
+        shift_cover_csv="date,shift_code,required,under_weight,over_weight\n2026-12-07,D08,2,100,5\n",
+        time_off_csv=WEIGHTED_TIME_OFF + "E001,2026-12-11,shift_off_request,D08,75\nE004,2026-12-12,unavailable,,\n",
+    ))
+    e003 = next(a for a in sc.agents if a.employee_id == "E003")
+    assert e003.contract == "part_time" and sc.agent_rules(e003).max_consecutive_days == 4
+    assert sc.contracts["part_time"].max_shifts == (("D12", 2),)
+    assert sc.rules.max_working_weekends == 1 and sc.rules.days_off_pair_per_week
+    assert sc.rules.forbidden_successions == (("D12", "D08"),)
+    assert sc.availability == (
+        S.Availability("E003", 0, None, 9 * 60, 24 * 60),
+        S.Availability("E003", None, dt.date(2026, 12, 9), 12 * 60, 18 * 60),
+    )
+    assert sc.shift_cover == (S.ShiftCover(dt.date(2026, 12, 7), "D08", 2, 100.0, 5.0),)
+    kinds = {(t.kind, t.weight) for t in sc.time_off}
+    assert ("shift_off_request", 75.0) in kinds and ("unavailable", None) in kinds
+    assert {"availability.csv", "shift_cover.csv"} <= set(sc.input_hashes)
+
+
+def test_new_inputs_report_every_defect_by_file_and_row(tmp_path):
+    toml = SCENARIO_TOML.replace("[rules]", CONTRACTS.replace("D12 = 2", "X99 = 2") + "\n[rules]\n"
+                                 'forbidden_successions = [["D12"]]\nmin_consecutive_days = 0', 1)
+    agents = AGENTS_CSV.replace("start_date\n", "start_date,contract\n", 1).replace("2022-01-03", "2022-01-03,nightly")
+    problems = problems_of(
+        tmp_path, scenario_toml=toml, agents_csv=agents,
+        availability_csv="employee_id,day,start,end\nE003,funday,09:00,15:00\nE009,monday,15:00,09:00\n",
+        shift_cover_csv="date,shift_code,required,under_weight,over_weight\n2027-01-01,D08,1.5,-1,0\n",
+        time_off_csv=WEIGHTED_TIME_OFF + "E001,2026-12-11,shift_off_request,,\nE001,2026-12-12,leave,,5\n",
+    )
+    expected = [
+        "scenario.toml [rules]: 'min_consecutive_days' = 0 must be between 1 and 14",
+        "scenario.toml [rules]: forbidden_successions entry ['D12'] must be a pair of shift codes",
+        "scenario.toml [[contracts]] #1 'part_time': max_shifts names shift 'X99'",
+        "agents.csv row 4: contract 'nightly' is not a [[contracts]] name in scenario.toml",
+        "time_off.csv row 5: a shift_off_request needs a shift_code",
+        "time_off.csv row 6: weight is only used by requests, not by leave",
+        "availability.csv row 2: day 'funday' must be a weekday name (monday .. sunday) or a date YYYY-MM-DD",
+        "availability.csv row 3: employee_id 'E009' is not in agents.csv",
+        "availability.csv row 3: end 09:00 is not after start 15:00",
+        "shift_cover.csv row 2: date 2027-01-01 is outside the horizon",
+        "shift_cover.csv row 2: required '1.5' must be a whole number of agents >= 0",
+        "shift_cover.csv row 2: under_weight '-1' must be a number >= 0",
+    ]
+    for line in expected:
+        assert any(p.startswith(line) for p in problems), (line, problems)

@@ -816,7 +816,8 @@ def validate_time_off(
             )
             ok = False
         weight: float | None = None
-        text = str(r[S.WEIGHT]).strip() if has_weight else ""
+        raw_weight = r[S.WEIGHT] if has_weight else ""
+        text = "" if pd.isna(raw_weight) else str(raw_weight).strip()
         if text:
             try:
                 weight = float(text)
@@ -891,7 +892,7 @@ def validate_availability(frame: pd.DataFrame, agent_ids: set[str], problems: _P
         if end is None:
             problems.add(f"{name} row {row}: end '{r['end']}' must be HH:MM (24-hour; 00:00 means midnight)")
             ok = False
-        if ok and end <= start:  # type: ignore[operator]
+        if start is not None and end is not None and end <= start:
             problems.add(f"{name} row {row}: end {r['end']} is not after start {r['start']}")
             ok = False
         if ok:
@@ -1005,7 +1006,12 @@ def build_scenario(raw: RawScenario) -> S.Scenario:
             problems,
             warnings,
         )
-    known_agents = {a.employee_id for a in agents}
+    # every id present in agents.csv, valid row or not, so one bad agent row is reported once
+    known_agents = (
+        set(raw.frames[AGENTS_FILE][S.EMPLOYEE_ID].str.strip())
+        if AGENTS_FILE in raw.frames and S.EMPLOYEE_ID in raw.frames[AGENTS_FILE].columns
+        else set()
+    )
     availability = (
         validate_availability(raw.frames[AVAILABILITY_FILE], known_agents, problems)
         if AVAILABILITY_FILE in raw.frames

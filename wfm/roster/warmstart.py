@@ -596,6 +596,21 @@ def _search(r: _Roster, rng: np.random.Generator, deadline: float | None, on_imp
     return rounds, improved
 
 
+def keeps_every_rule(rm: RosterModel) -> bool:
+    """Whether the warm start keeps every hard rule of this scenario (it does not keep minimums)."""
+    for a in range(len(rm.agents)):
+        rules, contract = rm.agent_rules[a], rm.agent_contracts[a]
+        if (
+            rules.min_consecutive_days > 1
+            or rules.min_consecutive_days_off > 1
+            or rules.days_off_pair_per_week
+            or rules.min_weekly_minutes > 0
+            or (contract is not None and contract.min_horizon_minutes)
+        ):
+            return False
+    return True
+
+
 def starting_roster(
     rm: RosterModel,
     *,
