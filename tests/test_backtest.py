@@ -302,3 +302,29 @@ def test_demo_backtest_and_forecast_within_three_minutes(tmp_path):
     )
     assert time.perf_counter() - t0 < 180
     assert set(models) == {q.name for q in scenario.queues} and len(fc) > 0
+
+
+def test_forecast_without_a_recorded_choice_chooses_by_backtest(tmp_path, monkeypatch):
+    """`wfm run` on a scenario never backtested still uses the backtest's choice, not a fixed default."""
+    import shutil
+
+    from wfm import pipeline
+    from wfm.backtest import backtest_scenario
+    from wfm.io import load_scenario
+
+    folder = tmp_path / "small"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "small", folder)
+    sc = load_scenario(folder)
+    assert pipeline.recorded_models(sc) is None
+    expected = backtest_scenario(sc, origins=3).selection
+    used = {}
+
+    def fake_forecast(*args, models=None, **kw):
+        used.update(models)
+        raise RuntimeError("stop after the choice")
+
+    monkeypatch.setattr("wfm.forecast.forecast", fake_forecast)
+    with pytest.raises(RuntimeError, match="stop after the choice"):
+        pipeline.run_forecast(sc)
+    assert used == expected
+    assert not (folder / pipeline.MODELS_FILE).exists()  # chosen for this run, not recorded

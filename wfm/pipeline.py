@@ -64,13 +64,30 @@ def recorded_models(scenario: S.Scenario) -> dict[str, str] | None:
     return read_selection(path) if path.exists() else None
 
 
+def choose_models(scenario: S.Scenario, progress: Progress | None = None) -> dict[str, str]:
+    """The best forecast model per queue by a rolling-origin backtest on the scenario's history."""
+    from wfm.backtest import backtest_scenario
+
+    if progress:
+        progress("forecast", "no recorded model choice: backtesting every model per queue to choose")
+    result = backtest_scenario(
+        scenario, origins=3, progress=(lambda msg: progress("backtest", msg)) if progress else None
+    )
+    if progress:
+        chosen = ", ".join(f"{q} {m}" for q, m in sorted(result.selection.items()))
+        progress("forecast", f"chosen by backtest: {chosen}")
+    return dict(result.selection)
+
+
 def run_forecast(
     scenario: S.Scenario, progress: Progress | None = None, *, models: dict[str, str] | None = None
 ) -> pd.DataFrame:
     """Forecast volume and handle time for every queue and interval of the horizon.
 
     ``models`` maps queue to forecast model; by default the choice recorded by
-    ``wfm backtest`` in the scenario folder is used, else top-down for every queue.
+    ``wfm backtest`` in the scenario folder is used.  Without one, a quick
+    rolling-origin backtest on the history makes the choice here (it is not
+    written to the scenario folder; run ``wfm backtest`` to record it).
     """
     from pathlib import Path
 
@@ -79,6 +96,8 @@ def run_forecast(
 
     if models is None:
         models = recorded_models(scenario)
+    if models is None:
+        models = choose_models(scenario, progress)
     special_days = (
         read_special_days(Path(scenario.source_dir) / SPECIAL_DAYS_FILE) if scenario.source_dir else None
     )
