@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import io as _io
 import os
 import tempfile
@@ -18,6 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from wfm.schema import InputError, Scenario
+
+log = logging.getLogger(__name__)
 
 SCENARIO_FILE = "scenario.toml"
 HISTORY_FILE = "history.csv"
@@ -46,13 +49,28 @@ class RawScenario:
 
 
 def _decode(name: str, data: bytes, problems: list[str]) -> str | None:
+    """UTF-8 (with or without a byte-order mark), else GB18030.
+
+    Excel on a Chinese-language Windows saves "CSV" in the ANSI code page,
+    GBK, of which GB18030 is a superset; such a file is read with a warning
+    rather than refused.  Anything else is refused naming the first bad byte.
+    """
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        problems.append(
-            f"{name}: byte {exc.start} is not valid UTF-8 text; save the file as UTF-8 (CSV UTF-8 in Excel)"
-        )
-        return None
+        first_bad = exc.start
+    if b"\x00" not in data:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            pass
+        else:
+            log.warning("%s: not UTF-8; read as GBK/GB18030 (Excel's Chinese 'CSV'); save as CSV UTF-8 to be sure", name)
+            return text
+    problems.append(
+        f"{name}: byte {first_bad} is not valid UTF-8 (nor GBK) text; save the file as UTF-8 (CSV UTF-8 in Excel)"
+    )
+    return None
 
 
 def read_csv_text(name: str, text: str, problems: list[str]) -> pd.DataFrame | None:

@@ -90,6 +90,7 @@ _SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
         "time_limit_seconds": ((int, float), False),
         "workers": (int, False),
         "seed": (int, False),
+        "breaks_time_share": ((int, float), False),
     },
     "weights": {f.name: ((int, float), False) for f in fields(S.Weights)},
 }
@@ -134,7 +135,17 @@ _CONTRACT_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
 }
 _TOP_KEYS = {
     "name", "description", "country", "horizon", "queues", "shifts", "contracts", "rules", "shrinkage", "solver",
-    "weights",
+    "weights", "breaks",
+}
+_BREAK_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "min_shift_minutes": (int, True),
+    "breaks": (list, False),
+    "lunch_minutes": (int, False),
+    "lunch_window": (list, False),
+    "min_offset_minutes": (int, False),
+    "min_before_end_minutes": (int, False),
+    "min_gap_minutes": (int, False),
+    "shifts": (list, False),
 }
 _REQUIRED_SECTIONS = ("horizon", "queues", "shifts")
 
@@ -413,11 +424,17 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
     out["rules"] = _parse_rules(doc.get("rules", {}), set(out["shift_codes"]), problems)
     # [[contracts]]
     out["contracts"] = _parse_contracts(doc, set(out["shift_codes"]), problems)
+    # [[breaks]]
+    out["break_rules"] = _parse_breaks(doc, set(out["shift_codes"]), problems)
 
     # [shrinkage], [solver], [weights]
     for section, cls, ranges in (
         ("shrinkage", S.Shrinkage, {"unplanned": (0, 0.9)}),
-        ("solver", S.SolverSettings, {"time_limit_seconds": (1, 86400), "workers": (1, 64), "seed": (0, 2**31 - 1)}),
+        (
+            "solver",
+            S.SolverSettings,
+            {"time_limit_seconds": (1, 86400), "workers": (1, 64), "seed": (0, 2**31 - 1), "breaks_time_share": (0.01, 0.9)},
+        ),
         ("weights", S.Weights, {f.name: (0, 1e6) for f in fields(S.Weights)}),
     ):
         table = doc.get(section, {})
@@ -537,6 +554,79 @@ def _parse_contracts(doc: dict[str, Any], shift_codes: set[str], problems: _Prob
         if ok:
             contracts[name] = S.Contract(name=name, **values)
     return contracts
+
+
+def _parse_breaks(doc: dict[str, Any], shift_codes: set[str], problems: _Problems) -> tuple[S.BreakRule, ...]:
+    """The [[breaks]] tables: breaks and lunch per shift length (checked against the shifts in build_scenario)."""
+    if "breaks" not in doc:
+        return ()
+    rules: list[S.BreakRule] = []
+    for i, tb in enumerate(_array_of_tables(doc, "breaks", "break rule", problems), start=1):
+        where = f"[[breaks]] #{i}"
+        if not isinstance(tb, dict):
+            problems.add(f"{SCENARIO_FILE} {where}: must be a table")
+            continue
+        b = _check_keys(tb, _BREAK_KEYS, where, problems)
+        ok = len(b) == len([k for k in tb if k in _BREAK_KEYS]) and "min_shift_minutes" in b
+        values: dict[str, Any] = {}
+        for key, (lo, hi) in (
+            ("min_shift_minutes", (0, 24 * 60)),
+            ("lunch_minutes", (0, 120)),
+            ("min_offset_minutes", (0, 12 * 60)),
+            ("min_before_end_minutes", (0, 12 * 60)),
+            ("min_gap_minutes", (0, 12 * 60)),
+        ):
+            if key in b:
+                if _check_range(b[key], lo, hi, where, key, problems):
+                    values[key] = b[key]
+                else:
+                    ok = False
+        if "breaks" in b:
+            lengths = b["breaks"]
+            if not all(isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 120 for m in lengths):
+                problems.add(
+                    f"{SCENARIO_FILE} {where}: 'breaks' = {lengths!r} must list break lengths in whole minutes "
+                    "(1 to 120 each), e.g. breaks = [15, 15]"
+                )
+                ok = False
+            else:
+                values["breaks"] = tuple(lengths)
+        if "lunch_window" in b:
+            window = b["lunch_window"]
+            times = [_parse_hhmm(t) if isinstance(t, str) else None for t in window] if len(window) == 2 else []
+            if len(times) != 2 or None in times:
+                problems.add(
+                    f"{SCENARIO_FILE} {where}: 'lunch_window' = {window!r} must be two HH:MM times, "
+                    'e.g. lunch_window = ["11:00", "14:00"]'
+                )
+                ok = False
+            else:
+                w0 = times[0].hour * 60 + times[0].minute
+                w1 = times[1].hour * 60 + times[1].minute or 24 * 60
+                if w1 <= w0:
+                    problems.add(
+                        f"{SCENARIO_FILE} {where}: 'lunch_window' end {window[1]} is not after its start {window[0]} "
+                        '(use "00:00" for midnight)'
+                    )
+                    ok = False
+                values["lunch_window"] = (w0, w1)
+            if ok and not b.get("lunch_minutes"):
+                problems.add(f"{SCENARIO_FILE} {where}: 'lunch_window' is set but the rule has no lunch_minutes")
+                ok = False
+        if "shifts" in b:
+            codes = b["shifts"]
+            bad = [c for c in codes if not isinstance(c, str) or (shift_codes and c not in shift_codes)]
+            if bad or not codes:
+                problems.add(
+                    f"{SCENARIO_FILE} {where}: 'shifts' = {codes!r} must list shift codes defined in [[shifts]]"
+                    + (f" ({bad[0]!r} is not one)" if bad else "")
+                )
+                ok = False
+            else:
+                values["shifts"] = tuple(codes)
+        if ok:
+            rules.append(S.BreakRule(**values))
+    return tuple(rules)
 
 
 # ---------------------------------------------------------------------------
@@ -785,11 +875,7 @@ def validate_time_off(
     has_weight = S.WEIGHT in frame.columns
     for i, r in frame.iterrows():
         row = _row(i)
-        ok = True
-        eid = r[S.EMPLOYEE_ID].strip()
-        if agent_ids and eid not in agent_ids:
-            problems.add(f"{name} row {row}: employee_id '{eid}' is not in {AGENTS_FILE}")
-            ok = False
+        eid, ok = _employee(r, name, row, agent_ids, problems)
         day = _parse_date(r[S.DATE])
         if day is None:
             problems.add(f"{name} row {row}: date '{r[S.DATE]}' is not a date; write YYYY-MM-DD")
@@ -853,6 +939,15 @@ def validate_time_off(
     return out
 
 
+def _employee(r: pd.Series, name: str, row: int, agent_ids: set[str], problems: _Problems) -> tuple[str, bool]:
+    """A row's employee_id, and whether agents.csv has it."""
+    eid = r[S.EMPLOYEE_ID].strip()
+    if agent_ids and eid not in agent_ids:
+        problems.add(f"{name} row {row}: employee_id '{eid}' is not in {AGENTS_FILE}")
+        return eid, False
+    return eid, True
+
+
 # ---------------------------------------------------------------------------
 # availability.csv and shift_cover.csv (optional)
 # ---------------------------------------------------------------------------
@@ -871,11 +966,7 @@ def validate_availability(frame: pd.DataFrame, agent_ids: set[str], problems: _P
     out: list[S.Availability] = []
     for i, r in frame.iterrows():
         row = _row(i)
-        ok = True
-        eid = r[S.EMPLOYEE_ID].strip()
-        if agent_ids and eid not in agent_ids:
-            problems.add(f"{name} row {row}: employee_id '{eid}' is not in {AGENTS_FILE}")
-            ok = False
+        eid, ok = _employee(r, name, row, agent_ids, problems)
         day_text = r[S.DAY].strip()
         weekday = S.WEEKDAYS.index(day_text.lower()) if day_text.lower() in S.WEEKDAYS else None
         date = _parse_date(day_text) if weekday is None else None
@@ -979,6 +1070,12 @@ def build_scenario(raw: RawScenario) -> S.Scenario:
     queue_names: list[str] = parsed.get("queue_names", []) if parsed else []
     shift_codes: list[str] = parsed.get("shift_codes", []) if parsed else []
     _check_shift_grid(shifts, problems)
+    break_rules: tuple[S.BreakRule, ...] = parsed.get("break_rules", ()) if parsed else ()
+    if break_rules:
+        from wfm.roster.breaks import check_rules
+
+        for line in check_rules(shifts, break_rules):
+            problems.add(f"{SCENARIO_FILE} {line}")
     history = None
     if HISTORY_FILE in raw.frames:
         history = validate_history(raw.frames[HISTORY_FILE], queue_names, horizon.timezone if horizon else None, problems)
@@ -1053,6 +1150,7 @@ def build_scenario(raw: RawScenario) -> S.Scenario:
         contracts=contracts,
         shift_cover=tuple(shift_cover),
         availability=tuple(availability),
+        break_rules=break_rules,
         country=parsed.get("country"),
         source_dir=str(raw.directory.resolve()),
         input_hashes=dict(raw.hashes),
