@@ -127,13 +127,14 @@ def test_time_off_is_optional(tmp_path):
     assert load_scenario(folder).time_off == ()
 
 
-def test_not_utf8(tmp_path):
+def test_neither_utf8_nor_gbk(tmp_path):
     folder = write_scenario(tmp_path / "sc")
-    (folder / "agents.csv").write_bytes(AGENTS_CSV.encode("gbk"))
+    data = AGENTS_CSV.encode("utf-8")
+    (folder / "agents.csv").write_bytes(data[:60] + b"\xff" + data[60:])  # 0xFF starts no character in either
     with pytest.raises(S.InputError) as info:
         load_scenario(folder)
-    assert info.value.problems[0].startswith("agents.csv: byte ")
-    assert "not valid UTF-8" in info.value.problems[0]
+    assert info.value.problems[0].startswith("agents.csv: byte 60 ")
+    assert "not valid UTF-8 (nor GBK)" in info.value.problems[0]
 
 
 def test_bom_accepted(tmp_path):
