@@ -8,11 +8,13 @@ lists every problem found.
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import logging
 import io as _io
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,9 +81,26 @@ def read_csv_text(name: str, text: str, problems: list[str]) -> pd.DataFrame | N
     Nothing is converted here, so validation can name the row of any bad value.
     """
     try:
-        frame = pd.read_csv(
-            _io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skipinitialspace=True
+        with warnings.catch_warnings():
+            # a row with more fields than the header is an error, never an index nor silently cut
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                _io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skipinitialspace=True,
+                index_col=False,
+            )
+    except pd.errors.ParserWarning:
+        rows = list(csv.reader(_io.StringIO(text)))
+        width = len(rows[0]) if rows else 0
+        row = next((i for i, r in enumerate(rows[1:], start=2) if len(r) > width), None)
+        where = f" row {row}" if row else ""
+        problems.append(
+            f"{name}{where}: more fields than the header's {width}; check for stray commas or a missing header"
         )
+        return None
     except pd.errors.EmptyDataError:
         problems.append(f"{name}: the file is empty; it needs a header row")
         return None
