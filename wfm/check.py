@@ -4,9 +4,10 @@ It reads only the HR_Import activities (``schema.HR_IMPORT_COLUMNS``), the
 scenario and, optionally, the requirements.  It shares no constraint code with
 the CP-SAT model (no ortools import): each rule is re-derived here in plain
 Python from the scenario's numbers, so a modelling bug shows up as a
-violation instead of being repeated.  The only shared convention is the lunch
+violation instead of being repeated.  The only shared conventions are the lunch
 window (:func:`wfm.roster.shifts.lunch_window`), used to say where a
-template's lunch should be in messages.
+template's lunch should be in messages, and which ``[[breaks]]`` rule a shift
+follows (:func:`wfm.roster.breaks.rule_for`).
 
 Rules checked (``Violation.rule``):
 
@@ -19,6 +20,12 @@ Rules checked (``Violation.rule``):
 ``unknown_shift``       a SHIFT's code is a shift template
 ``shift_times``         a SHIFT's start, end and minutes match its template
 ``lunch``               a shift with unpaid minutes has one LUNCH of that length inside it
+                        (without ``[[breaks]]`` rules)
+``breaks``              with ``[[breaks]]`` rules: each shift has exactly its rule's BREAK
+                        (paid) and LUNCH (unpaid) rows with their lengths, each starting on
+                        the 15-minute grid, not within ``min_offset_minutes`` of the start
+                        nor ending within ``min_before_end_minutes`` of the end, the lunch
+                        inside ``lunch_window``, ``min_gap_minutes`` between two of them
 ``overlap``             an agent's shifts do not overlap; inner activities lie inside
                         their shift and do not overlap each other
 ``leave``               no SHIFT on approved leave; LEAVE only on approved leave days
@@ -72,6 +79,7 @@ import numpy as np
 import pandas as pd
 
 from wfm import schema as S
+from wfm.roster.breaks import rule_for
 from wfm.roster.shifts import comparison_groups, lunch_window, shift_family
 from wfm.schema import Agent, Scenario
 
@@ -314,6 +322,9 @@ class _Checker:
                         [day],
                         f"{an} {_clock(a0)}-{_clock(a1)} and {bn} {_clock(b0)}-{_clock(b1)} overlap on {day}",
                     )
+        if self.sc.break_rules:
+            self.check_blocks(shift_of, inner)
+            return
         lunches = inner[inner[S.ACTIVITY] == "LUNCH"]
         lunch_rows = {k: g for k, g in lunches.groupby([S.EMPLOYEE_ID, S.DATE])}
         for (eid, day), shift in shift_of.items():
@@ -347,6 +358,69 @@ class _Checker:
                     f"LUNCH on {day} is {length:g} min ({row[S.MINUTES]:g} recorded, paid={row[S.PAID]}); "
                     f"{template.code} has {template.unpaid_minutes} unpaid minutes",
                 )
+
+    def check_blocks(self, shift_of: dict, inner: pd.DataFrame) -> None:
+        """With ``[[breaks]]`` rules: each shift has exactly its rule's breaks and lunch, where the rule allows."""
+        blocks = inner[inner[S.ACTIVITY].isin(("BREAK", "LUNCH"))]
+        rows_of = {k: g for k, g in blocks.groupby([S.EMPLOYEE_ID, S.DATE])}
+        for (eid, day), shift in shift_of.items():
+            template = self.shifts[shift[S.SHIFT_CODE]]
+            rule = rule_for(template, self.sc.break_rules)
+            found = rows_of.get((eid, day))
+            rows = [] if found is None else sorted(
+                zip(found["t0"], found["t1"], found[S.ACTIVITY], found[S.MINUTES], found[S.PAID], strict=True)
+            )
+            code = template.code
+            if rule is None:
+                if rows:
+                    self.flag(
+                        "breaks", eid, [day], f"{code} on {day} has breaks or a lunch, but no [[breaks]] rule applies"
+                    )
+                continue
+            want = sorted([("BREAK", m) for m in rule.breaks] + ([("LUNCH", rule.lunch_minutes)] if rule.lunch_minutes else []))
+            have = sorted((name, t1 - t0) for t0, t1, name, _, _ in rows)
+            if want != have:
+                def words(items):
+                    return ", ".join(f"{n} {m:g} min" for n, m in items) or "none"
+
+                self.flag(
+                    "breaks", eid, [day], f"{code} on {day} needs {words(want)}; found {words(have)}"
+                )
+            start, end = shift["t0"], shift["t1"]
+            for t0, t1, name, minutes, paid in rows:
+                what = f"{name} {_clock(t0)}-{_clock(t1)} on {day}"
+                if minutes != t1 - t0 or paid != (name == "BREAK"):
+                    self.flag(
+                        "breaks", eid, [day],
+                        f"{what} records {minutes:g} min, paid={paid}; a {name} of {t1 - t0:g} min is "
+                        f"{'paid' if name == 'BREAK' else 'unpaid'}",
+                    )
+                if t0 % 15:
+                    self.flag("breaks", eid, [day], f"{what} does not start on the 15-minute grid")
+                if t0 < start + rule.min_offset_minutes:
+                    self.flag(
+                        "breaks", eid, [day],
+                        f"{what} starts less than {rule.min_offset_minutes} min after the shift start {_clock(start)}",
+                    )
+                if t1 > end - rule.min_before_end_minutes:
+                    self.flag(
+                        "breaks", eid, [day],
+                        f"{what} ends less than {rule.min_before_end_minutes} min before the shift end {_clock(end)}",
+                    )
+                if name == "LUNCH" and rule.lunch_window is not None:
+                    w0, w1 = rule.lunch_window
+                    at = t0 % MINUTES_PER_DAY
+                    if at < w0 or at + (t1 - t0) > w1:
+                        self.flag(
+                            "breaks", eid, [day], f"{what} is outside the lunch window {_clock(w0)}-{_clock(w1)}"
+                        )
+            for (_, a1, an, _, _), (b0, _, bn, _, _) in zip(rows, rows[1:], strict=False):
+                if b0 - a1 < rule.min_gap_minutes:
+                    self.flag(
+                        "breaks", eid, [day],
+                        f"{an} ending {_clock(a1)} and {bn} starting {_clock(b0)} on {day} are less than "
+                        f"{rule.min_gap_minutes} min apart",
+                    )
 
     def check_leave_rows(self, f: pd.DataFrame) -> None:
         leave_rows = f[f[S.ACTIVITY] == "LEAVE"]

@@ -19,6 +19,7 @@ import click
 
 from wfm import __version__
 from wfm import schema as S
+from wfm.forecast import MODELS as MODEL_NAMES
 
 EXIT_VIOLATIONS = 1
 EXIT_INPUT = 2
@@ -268,25 +269,115 @@ def _commit(folder) -> Path:
 # ---------------------------------------------------------------------------
 # single stages
 # ---------------------------------------------------------------------------
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+_STANDALONE_OPTIONS = ("--start", "--end", "--timezone", "--country", "--special-days", "--quantiles")
+
+
 @main.command()
-@click.argument("directory", type=click.Path(path_type=Path))
+@click.argument("directory", type=click.Path(path_type=Path), required=False)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Forecast CSV to write.")
 @click.option("--models", "models_file", type=click.Path(path_type=Path), default=None,
-              help="Model selection written by 'wfm backtest' (default: DIRECTORY/forecast_models.json if present).")
-def forecast(directory: Path, out: Path, models_file: Path | None) -> None:
-    """Forecast volume and handle time per queue and interval for the scenario's horizon."""
+              help="Model selection written by 'wfm backtest' (default: DIRECTORY/forecast_models.json if present; "
+                   "with --history: choose by backtest).")
+@click.option("--model", "model_name", type=click.Choice(MODEL_NAMES), default=None,
+              help="Use this forecast model for every queue.")
+@click.option("--history", "history_file", type=click.Path(path_type=Path), default=None,
+              help="Forecast this history CSV without a scenario (queue, interval_start, offered[, aht_seconds]).")
+@click.option("--start", type=_DATE, default=None, help="With --history: first day to forecast (YYYY-MM-DD).")
+@click.option("--end", type=_DATE, default=None, help="With --history: last day to forecast (YYYY-MM-DD), inclusive.")
+@click.option("--timezone", default=None,
+              help="With --history: IANA time zone of the history (default: the UTC offset its timestamps carry).")
+@click.option("--country", default=None,
+              help="With --history: public holidays of this country (ISO code of the holidays package, e.g. CN).")
+@click.option("--special-days", "special_days_file", type=click.Path(path_type=Path), default=None,
+              help="With --history: special_days.csv (date, name, behaves_like[, effect]).")
+@click.option("--quantiles", default=None,
+              help="With --history: quantiles of yhat_lower and yhat_upper, lo,hi (default 0.1,0.9).")
+def forecast(directory: Path | None, out: Path, models_file: Path | None, model_name: str | None,
+             history_file: Path | None, start: dt.datetime | None, end: dt.datetime | None, timezone: str | None,
+             country: str | None, special_days_file: Path | None, quantiles: str | None) -> None:
+    """Forecast volume and handle time per queue and interval.
+
+    Either for a scenario folder's horizon (DIRECTORY), or for a history file
+    alone: --history FILE --start DATE --end DATE.
+    """
     from wfm.backtest import read_selection
-    from wfm.io import load_scenario, write_csv
-    from wfm.pipeline import run_forecast
+    from wfm.io import write_csv
+
+    if (directory is None) == (history_file is None):
+        _fail("give a scenario folder DIRECTORY, or --history FILE with --start and --end (not both)", EXIT_INPUT)
+    if models_file is not None and model_name is not None:
+        _fail("give --models FILE or --model NAME, not both", EXIT_INPUT)
+    given = dict(zip(_STANDALONE_OPTIONS, (start, end, timezone, country, special_days_file, quantiles), strict=True))
+    if directory is not None and any(v is not None for v in given.values()):
+        used = ", ".join(k for k, v in given.items() if v is not None)
+        _fail(f"{used}: only with --history; a scenario folder takes its horizon, time zone, country and "
+              "special days from its files", EXIT_INPUT)
+    if history_file is not None and (start is None or end is None):
+        _fail("--history needs --start and --end (YYYY-MM-DD): the days to forecast", EXIT_INPUT)
+    band = _parse_quantiles(quantiles) if quantiles is not None else None
 
     progress = _Progress()
     with _Guard():
         _refuse_existing_file(out)
-        scenario = load_scenario(directory)
+        if models_file is not None and not models_file.is_file():
+            raise S.InputError(f"{models_file}: file not found (--models)")
         models = read_selection(models_file) if models_file is not None else None
-        fc = run_forecast(scenario, progress, models=models)
+        if directory is not None:
+            fc = _forecast_scenario(directory, model_name, models, progress)
+        else:
+            assert history_file is not None and start is not None and end is not None
+            fc = _forecast_history_file(history_file, start.date(), end.date(), timezone, country,
+                                        special_days_file, model_name, models, band, progress)
+        progress.flush()
         write_csv(out, fc)
     click.echo(f"wrote {out} ({len(fc):,} rows, {fc[S.YHAT].sum():,.0f} contacts forecast)")
+    if band is not None and band != (0.1, 0.9):
+        click.echo(f"note: yhat_lower and yhat_upper are the {band[0]:g} and {band[1]:g} quantiles; "
+                   "'wfm staff --quantile' reads the band as the 0.1 and 0.9 ones")
+
+
+def _forecast_scenario(directory: Path, model_name: str | None, models: dict[str, str] | None,
+                       progress: _Progress):
+    from wfm.io import load_scenario
+    from wfm.pipeline import run_forecast
+
+    scenario = load_scenario(directory)
+    if model_name is not None:
+        models = {q.name: model_name for q in scenario.queues}
+    return run_forecast(scenario, progress, models=models)
+
+
+def _forecast_history_file(history_file: Path, start: dt.date, end: dt.date, timezone: str | None,
+                           country: str | None, special_days_file: Path | None, model_name: str | None,
+                           models: dict[str, str] | None, band: tuple[float, float] | None, progress: _Progress):
+    from wfm.io import read_stage_csv
+    from wfm.pipeline import run_forecast_history
+    from wfm.special_days import read_special_days
+
+    special = None
+    if special_days_file is not None:
+        if not special_days_file.is_file():
+            raise S.InputError(f"{special_days_file}: file not found (--special-days)")
+        special = read_special_days(special_days_file)
+    raw = read_stage_csv(history_file, (S.QUEUE, S.INTERVAL_START, S.OFFERED))
+    if model_name is not None:
+        models = {str(q).strip(): model_name for q in raw[S.QUEUE].unique()}
+    progress("forecast", f"{history_file.name}: {len(raw):,} rows, {raw[S.QUEUE].nunique()} queue(s); "
+                         f"forecasting {start} .. {end}")
+    return run_forecast_history(raw, start, end, source=history_file.name, timezone=timezone, country=country,
+                                special_days=special, models=models, quantiles=band, progress=progress)
+
+
+def _parse_quantiles(text: str) -> tuple[float, float]:
+    """``lo,hi`` from --quantiles, with 0 < lo < 0.5 < hi < 1; a usage error otherwise."""
+    try:
+        lo, hi = (float(x) for x in text.split(","))
+    except ValueError:
+        lo = hi = float("nan")
+    if not 0.0 < lo < 0.5 < hi < 1.0:
+        _fail(f"--quantiles '{text}': give two quantiles lo,hi with 0 < lo < 0.5 < hi < 1, e.g. 0.1,0.9", EXIT_INPUT)
+    return lo, hi
 
 
 @main.command()
@@ -634,3 +725,15 @@ def simulate(req_file: Path | None, roster_file: Path | None, forecast_file: Pat
         )
     click.echo(f"wrote {out} ({len(sim.intervals):,} rows; {replications} replications, seed {seed}; "
                "± is a 95% confidence half-width)")
+
+
+# Commands that live in their own modules (the plan store; what-if scenarios), on the same group.
+def _register() -> None:
+    from wfm.cli_store import actuals, publish, review
+    from wfm.cli_whatif import compare, whatif
+
+    for command in (publish, actuals, review, whatif, compare):
+        main.add_command(command)
+
+
+_register()

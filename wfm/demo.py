@@ -279,6 +279,16 @@ _SHIFTS = (
 )
 SHIFT_CODES = tuple(s.code for s in _SHIFTS)
 
+# [[breaks]] rules: (comment, min_shift_minutes, shift codes or () for all, breaks, lunch, lunch window,
+# min_offset, min_before_end, min_gap).  Day shifts lunch around midday; later shifts eat when coverage allows.
+_BREAK_RULES = (
+    ("full-time day shifts: lunch around midday", 480, ("D08", "D09", "D10", "D11"), (15, 15), 60,
+     ("11:00", "14:30"), 90, 60, 60),
+    ("other full-time shifts", 480, (), (15, 15), 60, None, 90, 60, 60),
+    ("6-hour part-time shifts", 360, (), (15,), 30, None, 60, 60, 60),
+    ("4-hour part-time shifts", 240, (), (15,), 0, None, 60, 60, 0),
+)  # fmt: skip
+
 # Workforce mix (fractions of the agents; largest-remainder rounding).
 _SKILL_MIX = (
     (("phone_retail",), 0.45),
@@ -329,6 +339,7 @@ def generate(
     shift_codes: Sequence[str] | None = None,
     name: str = "demo",
     time_limit_seconds: float = 120,
+    breaks: bool = True,
 ) -> None:
     """Write a demo scenario folder into ``out_dir``.
 
@@ -345,7 +356,8 @@ def generate(
     hours per week net of approved leave, so any workforce is about as tight as
     the reference one (required / available hours about 86% in December 2026).
     ``shift_codes`` picks a subset of :data:`SHIFT_CODES` (default all);
-    ``name`` and ``time_limit_seconds`` go into ``scenario.toml``.  Output is a
+    ``name`` and ``time_limit_seconds`` go into ``scenario.toml``, and so do
+    the ``[[breaks]]`` rules unless ``breaks`` is False.  Output is a
     pure function of the arguments: the same seed gives identical bytes (with
     the same numpy and holidays versions).
     """
@@ -362,6 +374,7 @@ def generate(
         shift_codes=shift_codes,
         name=name,
         time_limit_seconds=time_limit_seconds,
+        breaks=breaks,
     )
     _write_folder(out_dir, files)
     log.info("demo scenario %r written to %s", name, out_dir)
@@ -380,6 +393,7 @@ def build(
     shift_codes: Sequence[str] | None = None,
     name: str = "demo",
     time_limit_seconds: float = 120,
+    breaks: bool = True,
 ) -> dict[str, bytes]:
     """The scenario files as bytes, keyed by file name (what :func:`generate` writes)."""
     if history_start is None:
@@ -404,7 +418,7 @@ def build(
 
     files = {
         "scenario.toml": _scenario_toml(
-            name, start, end, interval_minutes, shifts, time_limit_seconds, len(agent_frame)
+            name, start, end, interval_minutes, shifts, time_limit_seconds, len(agent_frame), breaks
         ).encode(),
         "history.csv": _csv_bytes(history),
         "agents.csv": _csv_bytes(agent_frame),
@@ -428,6 +442,7 @@ def build(
         hashes={k: hashlib.sha256(v).hexdigest() for k, v in files.items()},
         auto_scale=auto_scale,
         time_limit=time_limit_seconds,
+        breaks=breaks,
     ).encode()
     return files
 
@@ -1121,6 +1136,7 @@ def _scenario_toml(
     shifts: Sequence[_Shift],
     time_limit: float,
     headcount: int,
+    breaks: bool = True,
 ) -> str:
     lines = [
         f'name = "{name}"',
@@ -1161,6 +1177,8 @@ def _scenario_toml(
             f"paid_minutes = {s.paid_minutes}",
             f"unpaid_minutes = {s.unpaid_minutes}",
         ]
+    if breaks:
+        lines += _breaks_toml(shifts)
     rules, weights = schema.Rules(), schema.Weights()
     limit = int(time_limit) if float(time_limit).is_integer() else time_limit
     lines += [
@@ -1188,6 +1206,64 @@ def _scenario_toml(
         "",
     ]
     return "\n".join(lines)
+
+
+def _break_rules(shifts: Sequence[_Shift]) -> list[tuple]:
+    """The demo's break rules that apply to ``shifts`` (a rule naming shift codes keeps the present ones)."""
+    codes = {s.code for s in shifts}
+    out = []
+    for comment, min_minutes, named, lengths, lunch, window, offset, before_end, gap in _BREAK_RULES:
+        present = tuple(c for c in named if c in codes)
+        if named and not present:
+            continue
+        if not any(s.paid_minutes + s.unpaid_minutes >= min_minutes for s in shifts):
+            continue
+        out.append((comment, min_minutes, present, lengths, lunch, window, offset, before_end, gap))
+    return out
+
+
+def _breaks_toml(shifts: Sequence[_Shift]) -> list[str]:
+    lines = []
+    for comment, min_minutes, named, lengths, lunch, window, offset, before_end, gap in _break_rules(shifts):
+        lines += ["", f"[[breaks]]  # {comment}", f"min_shift_minutes = {min_minutes}"]
+        if named:
+            lines.append("shifts = [" + ", ".join(f'"{c}"' for c in named) + "]")
+        lines += [f"breaks = [{', '.join(map(str, lengths))}]", f"lunch_minutes = {lunch}"]
+        if window:
+            lines.append(f'lunch_window = ["{window[0]}", "{window[1]}"]')
+        lines += [
+            f"min_offset_minutes = {offset}",
+            f"min_before_end_minutes = {before_end}",
+            f"min_gap_minutes = {gap}",
+        ]
+    return lines
+
+
+def _breaks_readme(shifts: Sequence[_Shift]) -> list[str]:
+    rules = _break_rules(shifts)
+    if not rules:
+        return []
+    rows = [
+        (
+            f"{comment} ({', '.join(f'`{c}`' for c in named)})" if named else comment,
+            f"{min_minutes} min",
+            " + ".join(f"{m} min" for m in lengths) or "none",
+            f"{lunch} min" if lunch else "none",
+            f"{window[0]}-{window[1]}" if window else "any",
+            f"{offset} / {before_end} / {gap} min",
+        )
+        for comment, min_minutes, named, lengths, lunch, window, offset, before_end, gap in rules
+    ]
+    return [
+        "",
+        "Breaks and lunches (`[[breaks]]`; wfm places each on the 15-minute grid where coverage misses the agent "
+        "least):",
+        "",
+        *_md_table(
+            ("shifts", "span at least", "paid breaks", "unpaid lunch", "lunch window", "from start / before end / gap"),
+            rows,
+        ),
+    ]
 
 
 def _write_folder(out_dir: Path, files: dict[str, bytes]) -> None:
@@ -1244,6 +1320,7 @@ def _readme(
     hashes: dict[str, str],
     auto_scale: bool,
     time_limit: float,
+    breaks: bool = True,
 ) -> str:
     """README.md: the scenario, the demand model, its calibration and the sizing check."""
     n = len(agents)
@@ -1274,6 +1351,8 @@ def _readme(
         call.append(f"name={name!r}")
     if time_limit != 120:
         call.append(f"time_limit_seconds={time_limit!r}")
+    if not breaks:
+        call.append("breaks=False")
 
     lines = [
         f"# `{name}`: a Chinese retail bank contact center, {n} agents (synthetic)",
@@ -1375,6 +1454,7 @@ def _readme(
         "",
         "Rules: 11 h rest between shifts, at most 6 consecutive working days, at least 2 days off per week, "
         "at most 2,400 paid minutes per week. Unplanned shrinkage 8%.",
+        *_breaks_readme(shifts if breaks else ()),
         "",
         "## Workforce",
         "",

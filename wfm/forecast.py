@@ -199,18 +199,24 @@ def forecast(
     progress: Callable[[str], None] | None = None,
     models: Mapping[str, str] | None = None,
     special_days: SpecialDays | None = None,
+    quantiles: tuple[float, float] | None = None,
+    aht: bool = True,
 ) -> pd.DataFrame:
     """Forecast offered contacts and AHT for every queue and interval of ``horizon``.
 
-    ``history`` has the columns ``queue, interval_start, offered, aht_seconds``;
+    ``history`` has the columns ``queue, interval_start, offered[, aht_seconds]``;
     ``interval_start`` is a timezone-aware timestamp (converted to
     ``horizon.timezone``; a naive one is read as local wall-clock time),
     ``offered`` is contacts per interval and ``aht_seconds`` their mean handle
-    time in seconds.  ``interval_minutes`` is the length of the *history's*
-    intervals (inferred when ``None``); the output uses the horizon's.
+    time in seconds.  ``aht=False`` forecasts volume only: ``aht_seconds``
+    is then not needed and the output has no ``aht_seconds`` column.
+    ``interval_minutes`` is the length of the *history's* intervals (inferred
+    when ``None``); the output uses the horizon's.
     ``country`` is an ISO code for the ``holidays`` package (``"CN"``), or
     ``None`` for no public holidays.  ``interval_width`` is the probability
-    mass of the band (0.8 → 10% and 90% quantiles).  ``profile_weeks`` is the
+    mass of the band (0.8 → 10% and 90% quantiles); ``quantiles=(lo, hi)``
+    sets the band's quantiles instead, ``0 < lo < 0.5 < hi < 1`` (they need
+    not be symmetric, e.g. ``(0.2, 0.95)``).  ``profile_weeks`` is the
     number of recent weeks the intraday profiles and AHT are taken from.
     ``seed`` seeds numpy (prophet's uncertainty sampling) and cmdstan, so the
     same inputs give the same output.  ``progress`` receives one message per
@@ -237,6 +243,18 @@ def forecast(
     """
     if not 0.0 < interval_width < 1.0:
         raise InputError(f"forecast: interval_width must be between 0 and 1, got {interval_width}")
+    band: float | tuple[float, float] = interval_width
+    if quantiles is not None:
+        lo, hi = quantiles
+        if not 0.0 < lo < 0.5 < hi < 1.0:
+            raise InputError(f"forecast: quantiles must satisfy 0 < lo < 0.5 < hi < 1, got {lo}, {hi}")
+        # A symmetric pair is a width: the same path (and the same numbers) as interval_width.
+        band = hi - lo if math.isclose(lo + hi, 1.0) else (lo, hi)
+    if aht and AHT_SECONDS not in history.columns:
+        raise InputError(f"history: column '{AHT_SECONDS}' is missing")
+    if not aht:
+        history = history.drop(columns=[AHT_SECONDS], errors="ignore")  # a placeholder, see _prepare_history
+    columns = [c for c in FORECAST_COLUMNS if aht or c != AHT_SECONDS]
     if profile_weeks < 1:
         raise InputError(f"forecast: profile_weeks must be at least 1, got {profile_weeks}")
     models = dict(models or {})
@@ -271,11 +289,15 @@ def forecast(
     if problems:
         raise InputError(problems)
     if not series:
-        return pd.DataFrame({c: [] for c in FORECAST_COLUMNS})
+        return pd.DataFrame({c: [] for c in columns})
 
     first_day = min(s.days[0] for s in series.values()).astype(dt.date)
     calendar = _Calendar.build(country, first_day, horizon.end)
-    z = NormalDist().inv_cdf(0.5 + interval_width / 2)
+    z: float | tuple[float, float]
+    if isinstance(band, tuple):
+        z = (-NormalDist().inv_cdf(band[0]), NormalDist().inv_cdf(band[1]))
+    else:
+        z = NormalDist().inv_cdf(0.5 + band / 2)
     in_horizon = bool(special_days) and any(special_days.get(d) is not None for d in horizon.days)
 
     parts = []
@@ -283,7 +305,7 @@ def forecast(
         t0 = time.perf_counter()
         s = series[q.name]
         part, n_fit = _forecast_queue(
-            s, q, horizon, calendar, interval_width, z, profile_weeks, seed, special_days
+            s, q, horizon, calendar, band, z, profile_weeks, seed, special_days
         )
         model = models.get(q.name, DEFAULT_MODEL)
         if model != DEFAULT_MODEL or in_horizon:
@@ -295,7 +317,7 @@ def forecast(
         logger.info(message)
         if progress is not None:
             progress(message)
-    return pd.concat(parts, ignore_index=True)[list(FORECAST_COLUMNS)]
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def forecast_history(
@@ -309,32 +331,47 @@ def forecast_history(
     models: Mapping[str, str] | None = None,
     seed: int = 0,
     special_days: SpecialDays | None = None,
+    quantiles: tuple[float, float] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """:func:`forecast` of every queue in ``history`` from ``start`` to ``end`` (inclusive local dates).
 
-    For a history without a scenario: each queue's opening hours are taken as
-    the span from the first to the end of the last interval of the day that
-    ever had volume, and the horizon uses the history's interval length unless
-    ``interval_minutes`` is given.
+    For a history without a scenario: each queue's opening hours are taken from
+    the history (:func:`queues_from_history`), and the horizon uses the
+    history's interval length unless ``interval_minutes`` is given.  Without an
+    ``aht_seconds`` column only volume is forecast.
     """
     if end < start:
         raise InputError(f"forecast: end {end} is before start {start}")
+    queues = queues_from_history(history, timezone)
+    horizon = Horizon(start, end, interval_minutes or infer_interval_minutes(history), timezone)
+    return forecast(
+        history, horizon, queues, country=country, seed=seed, models=models, special_days=special_days,
+        quantiles=quantiles, progress=progress, aht=AHT_SECONDS in history.columns,
+    )
+
+
+def queues_from_history(history: pd.DataFrame, timezone: str) -> list[Queue]:
+    """One :class:`Queue` per queue of ``history`` with volume, sorted by name, for a forecast without a scenario.
+
+    The forecast uses only a queue's name and opening hours.  The hours are
+    inferred: from the start of the earliest to the end of the latest interval
+    of the day (local wall clock) that ever had volume, so hours that never
+    had a contact are forecast as closed, as a scenario's ``open``/``close``
+    would make them.  The service targets are placeholders the forecast never reads.
+    """
     frame = _prepare_history(history, timezone)
-    minutes = interval_minutes or infer_interval_minutes(history)
-    history_minutes = infer_interval_minutes(history)
+    minutes = infer_interval_minutes(history)
     queues = []
     for name, rows in frame[frame[OFFERED] > 0].groupby(QUEUE, sort=True):
-        first = int(rows["minute"].min()) // history_minutes * history_minutes
-        last = min(int(rows["minute"].max()) // history_minutes * history_minutes + history_minutes, 1440)
+        first = int(rows["minute"].min()) // minutes * minutes
+        last = min(int(rows["minute"].max()) // minutes * minutes + minutes, _MINUTES_PER_DAY)
         opens = dt.time(first // 60, first % 60)
-        closes = dt.time(0) if last == 1440 else dt.time(last // 60, last % 60)
+        closes = dt.time(0) if last == _MINUTES_PER_DAY else dt.time(last // 60, last % 60)
         queues.append(Queue(str(name), "voice", 0.8, 20.0, 1.0, opens, closes))
     if not queues:
         raise InputError("history: no queue has any volume")
-    horizon = Horizon(start, end, minutes, timezone)
-    return forecast(
-        history, horizon, queues, country=country, seed=seed, models=models, special_days=special_days
-    )
+    return queues
 
 
 def infer_interval_minutes(history: pd.DataFrame) -> int:
@@ -433,8 +470,12 @@ def plot_forecast(
 # History preparation
 # ---------------------------------------------------------------------------
 def _prepare_history(history: pd.DataFrame, timezone: str) -> pd.DataFrame:
-    """queue, day (datetime64[D]), minute (of day), offered, aht_seconds on local wall clock."""
-    missing = [c for c in HISTORY_REQUIRED if c not in history.columns]
+    """queue, day (datetime64[D]), minute (of day), offered, aht_seconds on local wall clock.
+
+    ``aht_seconds`` may be absent (volume only): a placeholder of 1 s then keeps
+    the AHT tables defined, and :func:`forecast` drops the column from its output.
+    """
+    missing = [c for c in HISTORY_REQUIRED if c not in history.columns and c != AHT_SECONDS]
     if missing:
         raise InputError([f"history: column '{c}' is missing" for c in missing])
     try:
@@ -445,7 +486,10 @@ def _prepare_history(history: pd.DataFrame, timezone: str) -> pd.DataFrame:
     day = wall.astype("datetime64[D]")
     minute = ((wall - day) // np.timedelta64(1, "m")).astype(np.int64)
     offered = pd.to_numeric(history[OFFERED], errors="coerce").fillna(0.0).clip(lower=0.0)
-    aht = pd.to_numeric(history[AHT_SECONDS], errors="coerce")
+    if AHT_SECONDS in history.columns:
+        aht = pd.to_numeric(history[AHT_SECONDS], errors="coerce")
+    else:
+        aht = pd.Series(1.0, index=history.index)
     return pd.DataFrame(
         {
             QUEUE: history[QUEUE].astype(str).to_numpy(),
@@ -662,12 +706,14 @@ def _forecast_queue(
     queue: Queue,
     horizon: Horizon,
     calendar: _Calendar,
-    interval_width: float,
-    z: float,
+    interval_width: float | tuple[float, float],
+    z: float | tuple[float, float],
     profile_weeks: int,
     seed: int,
     special: SpecialDays | None = None,
 ) -> tuple[pd.DataFrame, int]:
+    """One queue's top-down forecast.  ``interval_width`` is the band's mass, or its (lo, hi) quantiles;
+    ``z`` the normal deviate of the band, or (below, above) the mean for asymmetric quantiles."""
     series = series.without_partial_ends(queue.name)
     with_special = series
     if special:
@@ -739,9 +785,10 @@ def _forecast_queue(
     mean = daily[day_index, 0] * share
     day_low = (daily[day_index, 0] - daily[day_index, 1]) * share
     day_high = (daily[day_index, 2] - daily[day_index, 0]) * share
-    noise = z * np.sqrt(dispersion * mean)
-    lower = np.maximum(mean - np.hypot(day_low, noise), 0.0)
-    upper = mean + np.hypot(day_high, noise)
+    z_low, z_high = z if isinstance(z, tuple) else (z, z)
+    noise = np.sqrt(dispersion * mean)
+    lower = np.maximum(mean - np.hypot(day_low, z_low * noise), 0.0)
+    upper = mean + np.hypot(day_high, z_high * noise)
 
     row = aht_row_of_day[day_index]
     num = np.stack([_minute_cumsum(r * w, h) for r, w in zip(aht_rows, aht_weight, strict=True)])
@@ -841,11 +888,19 @@ def _fit_daily(
     totals: np.ndarray,
     horizon_days: np.ndarray,
     calendar: _Calendar,
-    interval_width: float,
+    interval_width: float | tuple[float, float],
     seed: int,
 ) -> np.ndarray:
-    """Prophet on log1p(daily totals) → (n_horizon_days, 3) array of yhat, lower, upper in contacts/day."""
+    """Prophet on log1p(daily totals) → (n_horizon_days, 3) array of yhat, lower, upper in contacts/day.
+
+    ``interval_width`` is the band's probability mass, or its (lo, hi) quantiles.
+    """
     Prophet = _import_prophet()
+    widths = (
+        (1.0 - 2.0 * interval_width[0], 2.0 * interval_width[1] - 1.0)
+        if isinstance(interval_width, tuple)
+        else (interval_width, interval_width)
+    )
     span_days = int((days[-1] - days[0]).astype(np.int64)) + 1
     model = Prophet(
         growth="linear",
@@ -854,7 +909,7 @@ def _fit_daily(
         daily_seasonality=False,
         holidays=calendar.prophet_holidays(),
         seasonality_mode="additive",
-        interval_width=interval_width,
+        interval_width=widths[0],
         uncertainty_samples=UNCERTAINTY_SAMPLES,
     )
     if 365 - 14 <= span_days < 2 * 365 - 14:
@@ -867,6 +922,11 @@ def _fit_daily(
     try:
         model.fit(train, seed=seed)
         predicted = model.predict(future)
+        if widths[1] != widths[0]:
+            # Asymmetric quantiles: the upper one from the same (re-seeded) samples at its own width.
+            model.interval_width = widths[1]
+            np.random.seed(seed)
+            predicted["yhat_upper"] = model.predict(future)["yhat_upper"].to_numpy()
     finally:
         np.random.set_state(state)
     values = predicted[["yhat", "yhat_lower", "yhat_upper"]].to_numpy()
@@ -1630,7 +1690,7 @@ def _replace_point_forecast(
     seed: int,
     profile_weeks: int,
     special: SpecialDays | None = None,
-    z: float = 1.28,
+    z: float | tuple[float, float] = 1.28,
 ) -> pd.DataFrame:
     """``part`` (a top-down forecast) with ``yhat`` from ``model`` and its band scaled alike.
 
@@ -1664,9 +1724,11 @@ def _replace_point_forecast(
     keep = (old > 0) | (is_open & declared_open[day_index])
     new = np.where(keep, np.maximum(cum[day_index, end_minute] - cum[day_index, minute], 0.0), 0.0)
     ratio = np.where(old > 0, new / np.where(old > 0, old, 1.0), 0.0)
-    poisson = z * np.sqrt(new)
+    z_low, z_high = z if isinstance(z, tuple) else (z, z)
     out = part.copy()
     out[YHAT] = new
-    out[YHAT_LOWER] = np.where(old > 0, part[YHAT_LOWER].to_numpy() * ratio, np.maximum(new - poisson, 0.0))
-    out[YHAT_UPPER] = np.where(old > 0, part[YHAT_UPPER].to_numpy() * ratio, new + poisson)
+    out[YHAT_LOWER] = np.where(
+        old > 0, part[YHAT_LOWER].to_numpy() * ratio, np.maximum(new - z_low * np.sqrt(new), 0.0)
+    )
+    out[YHAT_UPPER] = np.where(old > 0, part[YHAT_UPPER].to_numpy() * ratio, new + z_high * np.sqrt(new))
     return out

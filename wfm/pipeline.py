@@ -8,10 +8,12 @@ the CLI can print it; nothing here prints.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,11 +70,20 @@ def choose_models(scenario: S.Scenario, progress: Progress | None = None) -> dic
     """The best forecast model per queue by a rolling-origin backtest on the scenario's history."""
     from wfm.backtest import backtest_scenario
 
-    if progress:
-        progress("forecast", "no recorded model choice: backtesting every model per queue to choose")
-    result = backtest_scenario(
-        scenario, origins=3, progress=(lambda msg: progress("backtest", msg)) if progress else None
+    return _choose_by_backtest(
+        lambda report: backtest_scenario(scenario, origins=3, progress=report),
+        "no recorded model choice",
+        progress,
     )
+
+
+def _choose_by_backtest(
+    run_backtest: Callable[[Any], Any], why: str | None, progress: Progress | None
+) -> dict[str, str]:
+    """The selection of ``run_backtest(progress_or_None)`` (a :class:`wfm.backtest.BacktestResult`), reported."""
+    if progress and why:
+        progress("forecast", f"{why}: backtesting every model per queue to choose")
+    result = run_backtest((lambda msg: progress("backtest", msg)) if progress else None)
     if progress:
         chosen = ", ".join(f"{q} {m}" for q, m in sorted(result.selection.items()))
         progress("forecast", f"chosen by backtest: {chosen}")
@@ -113,6 +124,176 @@ def run_forecast(
         progress=(lambda msg: progress("forecast", msg)) if progress else None,
         special_days=special_days,
     )
+
+
+def run_forecast_history(
+    raw: pd.DataFrame,
+    start: dt.date,
+    end: dt.date,
+    *,
+    source: str = "history.csv",
+    timezone: str | None = None,
+    country: str | None = None,
+    special_days: Any = None,
+    models: dict[str, str] | None = None,
+    quantiles: tuple[float, float] | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Forecast a history file without a scenario (``wfm forecast --history``), ``start`` to ``end`` inclusive.
+
+    ``raw``: the file as an all-string frame with ``queue, interval_start,
+    offered[, aht_seconds]``; ``source`` names it in errors.  The queues are
+    those of the ``queue`` column, with opening hours inferred from their
+    volume (:func:`wfm.forecast.queues_from_history`); the output grid is the
+    history's interval length (5, 15, 30 or 60 minutes).  ``timezone``: an
+    IANA name; by default the one UTC offset the timestamps carry.  Without
+    ``aht_seconds`` only volume is forecast (no ``aht_seconds`` column).
+    ``models`` maps queue to model; a queue it does not name uses the default
+    model, and without ``models`` a quick rolling-origin backtest chooses per
+    queue.  ``quantiles``: the band's (lo, hi), default (0.1, 0.9).
+    ``special_days``: a :class:`wfm.special_days.SpecialDays`.
+
+    Raises :class:`~wfm.schema.InputError` naming the file, row or option.
+    """
+    from wfm.forecast import DEFAULT_MODEL, forecast_history, queues_from_history
+    from wfm.validate import _Problems, validate_history
+
+    if end < start:
+        raise S.InputError(f"--end {end} is before --start {start}")
+    tz = _history_timezone(raw, timezone, source)
+    if country is not None:
+        _check_country(country)
+    with_aht = S.AHT_SECONDS in raw.columns
+    if not with_aht:
+        # validate_history wants the column; a placeholder passes its checks and is dropped below.
+        raw = raw.assign(**{S.AHT_SECONDS: "1"})
+    problems = _Problems()
+    for i in raw.index[raw[S.QUEUE].str.strip() == ""][:10]:
+        problems.add(f"{source} row {i + 2}: queue is empty; name the queue of every row")
+    history = validate_history(raw, [], tz, problems, name=source)
+    if problems or history is None:
+        raise S.InputError(problems.finish())
+    if not with_aht:
+        history = history.drop(columns=[S.AHT_SECONDS])
+
+    last = pd.DatetimeIndex(history[S.INTERVAL_START]).max().date()
+    if start <= last:
+        raise S.InputError(
+            f"--start {start} is not after the last day of {source} ({last}); the forecast starts after the history"
+        )
+    volume = history.groupby(S.QUEUE)[S.OFFERED].sum()
+    silent = sorted(str(q) for q in volume.index[volume <= 0])
+    if silent:
+        raise S.InputError(
+            f"{source}: queue(s) {', '.join(silent)} have no contacts (offered is 0 on every row); remove their rows"
+        )
+    with _named(source):
+        queues = queues_from_history(history, tz)
+        if models is None:
+            models = _choose_models_for_history(history, queues, (end - start).days + 1, tz, country, seed,
+                                                special_days, progress)
+        elif progress:
+            progress("forecast", ", ".join(f"{q.name} {models.get(q.name, DEFAULT_MODEL)}" for q in queues))
+        return forecast_history(
+            history, start, end, timezone=tz, country=country, models=models, seed=seed,
+            special_days=special_days, quantiles=quantiles,
+            progress=(lambda msg: progress("forecast", msg)) if progress else None,
+        )
+
+
+@contextlib.contextmanager
+def _named(source: str) -> Iterator[None]:
+    """Re-label the forecast's ``history:`` errors with the file's name."""
+    try:
+        yield
+    except S.InputError as exc:
+        prefix = "history:"
+        raise S.InputError(
+            [f"{source}:{line[len(prefix):]}" if line.startswith(prefix) else line for line in exc.problems]
+        ) from exc
+
+
+_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+
+
+def _history_timezone(raw: pd.DataFrame, timezone: str | None, source: str) -> str:
+    """``timezone`` checked as an IANA name, else the single UTC offset of every timestamp (e.g. ``+08:00``)."""
+    import zoneinfo
+
+    if timezone is not None:
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise S.InputError(
+                f"--timezone '{timezone}' is not an IANA time zone name; write e.g. Asia/Shanghai or Europe/Berlin"
+            ) from None
+        return timezone
+    text = raw[S.INTERVAL_START].str.strip()
+    offsets = text.str.extract(_OFFSET, expand=False)
+    naive = offsets.isna() & (text != "")
+    if naive.any():
+        i = naive.idxmax()
+        raise S.InputError(
+            f"{source} row {i + 2}: interval_start '{text[i]}' has no UTC offset, so the time zone is unknown; "
+            "give it with --timezone, e.g. --timezone Asia/Shanghai"
+        )
+    found = sorted({"+00:00" if o == "Z" else (o if ":" in o else f"{o[:3]}:{o[3:]}") for o in offsets.dropna()})
+    if len(found) > 1:
+        raise S.InputError(
+            f"{source}: interval_start carries several UTC offsets ({', '.join(found)}), as daylight saving does; "
+            "give the time zone with --timezone, e.g. --timezone Europe/Berlin"
+        )
+    if not found:
+        raise S.InputError(f"{source}: has no rows; the forecast needs history")
+    return "UTC" if found[0] == "+00:00" else found[0]
+
+
+def _check_country(country: str) -> None:
+    import holidays
+
+    try:
+        holidays.country_holidays(country)
+    except NotImplementedError:
+        raise S.InputError(
+            f"--country '{country}' is not a country code of the holidays package; use an ISO code such as CN"
+        ) from None
+
+
+def _choose_models_for_history(
+    history: pd.DataFrame,
+    queues: list[S.Queue],
+    horizon_days: int,
+    timezone: str,
+    country: str | None,
+    seed: int,
+    special_days: Any,
+    progress: Progress | None,
+) -> dict[str, str]:
+    """:func:`choose_models` for a history without a scenario; the default model where it is too short."""
+    from wfm.backtest import backtest
+    from wfm.forecast import DEFAULT_MODEL
+
+    if progress:
+        progress("forecast", "no model given: backtesting every model per queue to choose")
+    # Three origins as choose_models uses, fewer when the history is too short for them (checked before any fit).
+    for origins in (3, 2, 1):
+        try:
+            return _choose_by_backtest(
+                lambda report, n=origins: backtest(
+                    history, queues, horizon_days=horizon_days, timezone=timezone, origins=n, country=country,
+                    seed=seed, special_days=special_days, progress=report,
+                ),
+                None,
+                progress,
+            )
+        except S.InputError as exc:
+            if not str(exc).startswith("backtest:"):
+                raise
+    if progress:
+        progress("forecast", f"the history is too short to backtest a {horizon_days}-day horizon: "
+                             f"using {DEFAULT_MODEL} for every queue")
+    return {q.name: DEFAULT_MODEL for q in queues}
 
 
 def run_staffing(scenario: S.Scenario, forecast: pd.DataFrame, *, quantile: float | None = None) -> pd.DataFrame:

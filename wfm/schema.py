@@ -292,9 +292,12 @@ class Shrinkage:
 
 @dataclass(frozen=True)
 class SolverSettings:
+    """CP-SAT settings.  ``breaks_time_share``: the share of the time limit the break placement gets."""
+
     time_limit_seconds: float = 120.0
     workers: int = 2
     seed: int = 0
+    breaks_time_share: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -371,6 +374,38 @@ class ShiftCover:
 
 
 @dataclass(frozen=True)
+class BreakRule:
+    """A ``[[breaks]]`` rule: the breaks and lunch inside every shift it applies to.
+
+    It applies to shifts whose span (paid + unpaid minutes) is at least
+    ``min_shift_minutes`` and, when ``shifts`` names codes, only to those
+    shifts; of the rules applying to a shift, one naming it wins over general
+    ones, then the longest ``min_shift_minutes`` (see
+    :func:`wfm.roster.breaks.rule_for`).
+
+    * ``breaks``: paid breaks, minutes each, off the phone;
+    * ``lunch_minutes``: the unpaid lunch; equals the shift's ``unpaid_minutes``;
+    * ``lunch_window``: ``(start, end)`` minutes after midnight of the shift's
+      day (end may be 1440) the lunch must lie within, or None;
+    * ``min_offset_minutes`` / ``min_before_end_minutes``: no block starts
+      earlier than this after the shift start, nor ends later than this before
+      its end;
+    * ``min_gap_minutes``: on the phone at least this long between two blocks.
+
+    Every block starts on the 15-minute grid.
+    """
+
+    min_shift_minutes: int
+    breaks: tuple[int, ...] = ()
+    lunch_minutes: int = 0
+    lunch_window: tuple[int, int] | None = None
+    min_offset_minutes: int = 60
+    min_before_end_minutes: int = 60
+    min_gap_minutes: int = 60
+    shifts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Everything a planning run reads, loaded and validated.
 
@@ -393,6 +428,7 @@ class Scenario:
     contracts: Mapping[str, Contract] = field(default_factory=dict)
     shift_cover: tuple[ShiftCover, ...] = ()
     availability: tuple[Availability, ...] = ()
+    break_rules: tuple[BreakRule, ...] = ()  # [[breaks]]; empty: the lunch at its fixed place, no breaks
     country: str | None = None
     source_dir: str | None = None
     input_hashes: Mapping[str, str] = field(default_factory=dict)
@@ -440,6 +476,26 @@ class SolveInfo:
 
 
 @dataclass(frozen=True)
+class PlacementInfo:
+    """The break-and-lunch placement stage (:mod:`wfm.roster.breaks`), solved after the month's shifts.
+
+    ``objective`` is the roster's full soft cost with the placed blocks (the
+    ledger total), ``bound`` a lower bound on it for the same shifts (cost
+    units); ``models`` is the number of independent CP-SAT models (days not
+    linked by a shift across midnight are solved apart), ``blocks`` the
+    number of breaks and lunches placed.
+    """
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    wall_seconds: float
+    models: int
+    blocks: int
+
+
+@dataclass(frozen=True)
 class RosterSolution:
     """A solved roster.
 
@@ -452,6 +508,10 @@ class RosterSolution:
     exceeds the agent's on-phone minutes in the interval.
     ``penalties``: the soft-penalty ledger (rule, employee_id, queue, ds, date,
     amount, unit, cost).
+    ``info``: the month's shift solve (its objective counts the lunch at its
+    planned place); with ``[[breaks]]`` rules, ``placement`` reports the second
+    stage that placed the breaks and lunches, and ``penalties`` (its total is
+    ``placement.objective``) prices the placed roster.
     """
 
     assignments: pd.DataFrame = field(repr=False)
@@ -459,6 +519,7 @@ class RosterSolution:
     queue_minutes: pd.DataFrame = field(repr=False)
     penalties: pd.DataFrame = field(repr=False)
     info: SolveInfo
+    placement: PlacementInfo | None = None  # breaks and lunches placed by optimisation ([[breaks]])
 
 
 # ---------------------------------------------------------------------------

@@ -569,7 +569,7 @@ def day_rows(scenario: Scenario, employee_id: str, day: dt.date, code: str, queu
     """The HR_Import rows wfm writes for ``code`` (a shift code, OFF or LEAVE) on ``day``.
 
     The layout of :mod:`wfm.roster.output`: a SHIFT spanning the template and
-    its LUNCH; OFF or LEAVE over the day (LEAVE credits a fifth of the weekly contract).
+    its LUNCH (with ``[[breaks]]`` rules: the rule's default breaks and lunch); OFF or LEAVE over the day (LEAVE credits a fifth of the weekly contract).
     """
     tz = scenario.horizon.timezone
     if code in (S.WORK_CODE_OFF, S.WORK_CODE_LEAVE):
@@ -582,6 +582,16 @@ def day_rows(scenario: Scenario, employee_id: str, day: dt.date, code: str, queu
     shift = scenario.shift(code)
     t = shift_segments(shift, day, tz)
     rows = [(employee_id, day, "SHIFT", t.start, t.end, shift.length_minutes, True, queue, code)]
+    if scenario.break_rules:  # the rule's default (fixed-offset) breaks and lunch, as wfm.roster.output writes them
+        from wfm.roster.breaks import default_blocks, rule_for
+
+        for b in default_blocks(shift, rule_for(shift, scenario.break_rules)):
+            at = shift.start_minute + b.offset_minutes
+            rows.append(
+                (employee_id, day, b.activity, wall_clock(day, at, tz), wall_clock(day, at + b.minutes, tz),
+                 b.minutes, b.paid, None, code)
+            )  # fmt: skip
+        return rows
     if shift.unpaid_minutes > 0:
         rows.append(
             (employee_id, day, "LUNCH", t.lunch_start, t.lunch_end, shift.unpaid_minutes, False, None, code)

@@ -4,8 +4,12 @@ HR_Import conventions (``activities``, columns ``schema.HR_IMPORT_COLUMNS``):
 
 * working day -- one ``SHIFT`` row spanning the whole shift (``minutes`` = span
   including lunch, ``paid`` True, ``queue`` = the queue served) and, when the
-  template has unpaid minutes, one ``LUNCH`` row at the fixed lunch window
-  (``paid`` False, no queue).  Paid minutes of the day = SHIFT minus LUNCH.
+  template has unpaid minutes, one ``LUNCH`` row (``paid`` False, no queue).
+  Without ``[[breaks]]`` rules the lunch sits at the fixed lunch window.  With
+  them, the day's ``BREAK`` rows (``paid`` True) and ``LUNCH`` row sit where the
+  placement stage put them (:mod:`wfm.roster.breaks`), or at the rule's
+  fixed-offset default placement when no placement is given.  Paid minutes of
+  the day = SHIFT minus LUNCH; on-phone minutes = SHIFT minus every block.
 * day off -- one ``OFF`` row from the day's 00:00 to the next day's 00:00,
   ``minutes`` 0, ``paid`` False.  Days before an agent's start date are OFF.
 * approved leave -- one ``LEAVE`` row over the same span, ``minutes`` = the
@@ -18,9 +22,12 @@ a night shift's rows keep the day the shift starts, even past midnight.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from wfm import schema as S
+from wfm.roster.breaks import Block, default_blocks, phone_minutes, rule_for
 from wfm.roster.model import RosterModel
 from wfm.roster.shifts import (
     MINUTES_PER_DAY,
@@ -34,11 +41,22 @@ ACTIVITY_ORDER = {name: i for i, name in enumerate(S.ACTIVITIES)}
 
 
 def roster_frames(
-    rm: RosterModel, chosen: dict[tuple[int, int], tuple[int, str]]
+    rm: RosterModel,
+    chosen: dict[tuple[int, int], tuple[int, str]],
+    blocks: dict[tuple[str, dt.date], tuple[Block, ...]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """``(assignments, activities, queue_minutes)`` for ``chosen[(agent, day)] = (shift, queue)``."""
+    """``(assignments, activities, queue_minutes)`` for ``chosen[(agent, day)] = (shift, queue)``.
+
+    ``blocks[(employee_id, day)]``: the placed breaks and lunch of a worked day
+    (``[[breaks]]`` rules only); days without an entry get the rule's default.
+    """
     assignments, activities, phone = [], [], []
-    phone_by_shift = [on_phone_minutes(s, rm.interval_minutes) for s in rm.shifts]
+    rules = rm.scenario.break_rules
+    if rules:
+        defaults = [default_blocks(s, rule_for(s, rules)) for s in rm.shifts]
+        phone_by_shift = [phone_minutes(s, b, rm.interval_minutes) for s, b in zip(rm.shifts, defaults, strict=True)]
+    else:
+        phone_by_shift = [on_phone_minutes(s, rm.interval_minutes) for s in rm.shifts]
     for a, agent in enumerate(rm.agents):
         eid = agent.employee_id
         for d, day in enumerate(rm.days):
@@ -50,7 +68,23 @@ def roster_frames(
                 activities.append(
                     (eid, day, "SHIFT", times.start, times.end, shift.length_minutes, True, q, shift.code)
                 )
-                if shift.unpaid_minutes > 0:
+                placed = blocks.get((eid, day)) if rules and blocks else None
+                if rules:
+                    for b in defaults[s] if placed is None else placed:
+                        activities.append(
+                            (
+                                eid,
+                                day,
+                                b.activity,
+                                wall_clock(day, shift.start_minute + b.offset_minutes, rm.tz),
+                                wall_clock(day, shift.start_minute + b.end_offset, rm.tz),
+                                b.minutes,
+                                b.paid,
+                                None,
+                                shift.code,
+                            )
+                        )
+                elif shift.unpaid_minutes > 0:
                     activities.append(
                         (
                             eid,
@@ -64,7 +98,8 @@ def roster_frames(
                             shift.code,
                         )
                     )
-                for offset, minutes in phone_by_shift[s].items():
+                on_phone = phone_by_shift[s] if placed is None else phone_minutes(shift, placed, rm.interval_minutes)
+                for offset, minutes in on_phone.items():
                     t = d * rm.intervals_per_day + offset
                     if t < rm.n_intervals:
                         phone.append((eid, q, rm.interval_starts[t], minutes))

@@ -11,6 +11,12 @@ A solve runs in three steps, all inside the time limit:
 3. CP-SAT for the rest of the limit.  It verifies the hint against every rule
    unit, improves it, and proves optimality on small models.
 
+With ``[[breaks]]`` rules a fourth step follows on the solved shifts: the
+placement of every break and lunch (:mod:`wfm.roster.breaks`), which gets
+``solver.breaks_time_share`` of the time limit (the three steps above share
+the rest).  ``info`` keeps the shift solve's figures; ``placement`` reports the
+fourth step, whose objective is the placed roster's cost (the ledger total).
+
 A repair (``pins``, see :mod:`wfm.roster.rules.pins`) replaces step 1: the
 hint is the previous roster, made feasible first by a small CP-SAT solve in
 which only the agents the previous roster no longer fits are planned again
@@ -60,6 +66,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import pandas as pd
 from ortools.sat.python import cp_model, cp_model_helper
@@ -69,7 +76,7 @@ from wfm.roster.bound import pooled_lower_bound
 from wfm.roster.model import Gate, RosterModel, RuleUnit
 from wfm.roster.output import roster_frames
 from wfm.roster.penalties import SCALE, TieredShortfall, Value, ledger_frame
-from wfm.roster.rules import rule_units, skills
+from wfm.roster.rules import coverage, rule_units, skills
 from wfm.roster.rules.pins import Pins, restricted_queues
 from wfm.roster.shifts import on_phone_minutes
 from wfm.roster.warmstart import keeps_every_rule, starting_roster
@@ -262,6 +269,11 @@ def solve_roster(
     time_limit = float(settings.time_limit_seconds if time_limit_seconds is None else time_limit_seconds)
     workers = int(settings.workers if workers is None else workers)
     seed = int(settings.seed if seed is None else seed)
+    breaks_limit = 0.0
+    if scenario.break_rules:
+        # the second stage (breaks and lunches) gets its share of the limit
+        breaks_limit = time_limit * settings.breaks_time_share
+        time_limit -= breaks_limit
 
     started = time.perf_counter()
     rm = build_model(scenario, requirements, extra_rules=extra_rules, pins=pins)
@@ -331,11 +343,12 @@ def solve_roster(
                 raw,
                 solution.info.objective,
             )
-        return solution
+        return _with_breaks(rm, solver.value, solution, breaks_limit, workers, seed, deterministic)
     if status == cp_model.UNKNOWN and not extra_rules and pins is None and keeps_every_rule(rm):
         # CP-SAT ran out of time before reading the hint; the warm start keeps every built-in rule
         log.warning("roster: CP-SAT found nothing in %.1f s; returning the warm-start roster", search_limit)
-        return _solution(rm, _hint_value(rm), "FEASIBLE", -math.inf, seed, workers, time_limit, floor, wall)
+        solution = _solution(rm, _hint_value(rm), "FEASIBLE", -math.inf, seed, workers, time_limit, floor, wall)
+        return _with_breaks(rm, _hint_value(rm), solution, breaks_limit, workers, seed, deterministic)
     if status == cp_model.INFEASIBLE:
         raise InfeasibleRosterError(
             explain_infeasibility(
@@ -467,6 +480,56 @@ def _solution(
         time_limit_seconds=time_limit,
     )
     return RosterSolution(assignments, activities, queue_minutes, penalties, info)
+
+
+def _with_breaks(
+    rm: RosterModel,
+    value: Value,
+    solution: RosterSolution,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    deterministic: bool,
+) -> RosterSolution:
+    """The solved month with its breaks and lunches placed by the second stage (``[[breaks]]`` rules only).
+
+    ``info`` stays the month's shift solve; the activities, the on-phone
+    minutes and the coverage rows of the ledger are those of the placed
+    blocks, and ``placement`` reports the stage (its objective is the new
+    ledger total).
+    """
+    if not rm.scenario.break_rules:
+        return solution
+    from wfm.roster.breaks import Grid, Work, place_breaks
+
+    chosen = _chosen_shifts(rm, value)
+    works = [
+        Work(rm.agents[a].employee_id, d, rm.shifts[s], q) for (a, d), (s, q) in sorted(chosen.items())
+    ]
+    placed = place_breaks(
+        rm.scenario,
+        Grid.of_model(rm),
+        works,
+        time_limit_seconds=max(1.0, time_limit),
+        workers=workers,
+        seed=seed,
+        deterministic=deterministic,
+    )
+    assignments, activities, queue_minutes = roster_frames(rm, chosen, placed.blocks)
+    old = solution.penalties
+    coverage_rules = {coverage.SHORT, coverage.OVER}
+    others = old[~old["rule"].isin(coverage_rules)] if len(old) else old
+    frames = [f for f in (placed.ledger, others) if len(f)]
+    penalties = pd.concat(frames, ignore_index=True) if frames else placed.ledger
+    other_costs = float(others["cost"].sum()) if len(others) else 0.0
+    return replace(
+        solution,
+        assignments=assignments,
+        activities=activities,
+        queue_minutes=queue_minutes,
+        penalties=penalties,
+        placement=placed.info(other_costs),
+    )
 
 
 # ---------------------------------------------------------------------------
