@@ -135,7 +135,13 @@ def _solver_options(f):
     return f
 
 
-def run_info_for(scenario: S.Scenario, solve: S.SolveInfo | None, started: dt.datetime, seconds: float) -> dict:
+def run_info_for(
+    scenario: S.Scenario,
+    solve: S.SolveInfo | None,
+    started: dt.datetime,
+    seconds: float,
+    placement: S.PlacementInfo | None = None,
+) -> dict:
     info: dict[str, Any] = {
         "scenario": scenario.name,
         "scenario_dir": scenario.source_dir,
@@ -158,6 +164,14 @@ def run_info_for(scenario: S.Scenario, solve: S.SolveInfo | None, started: dt.da
             seed=solve.seed,
             workers=solve.workers,
             time_limit_seconds=solve.time_limit_seconds,
+        )
+    if placement is not None:  # the breaks-and-lunches stage (see wfm.roster.breaks)
+        info.update(
+            breaks_status=placement.status,
+            breaks_objective=placement.objective,
+            breaks_bound=placement.bound,
+            breaks_gap=placement.gap,
+            breaks_seconds=round(placement.wall_seconds, 1),
         )
     info["input_sha256"] = dict(scenario.input_hashes)
     return info
@@ -208,7 +222,9 @@ def run(directory: Path, out: Path | None, time_limit, workers, seed, no_plots: 
         result = run_pipeline(scenario, progress=progress, time_limit_seconds=time_limit, workers=workers, seed=seed)
         progress.flush()
         _verify_roster(scenario, result.roster.activities, result.requirements)
-        info = run_info_for(scenario, result.roster.info, started, time.perf_counter() - t0)
+        info = run_info_for(
+            scenario, result.roster.info, started, time.perf_counter() - t0, result.roster.placement
+        )
         info["check_violations"] = 0
         info["short_intervals"] = result.evaluation.short_intervals
         info["short_agent_intervals"] = round(result.evaluation.short_agent_intervals, 2)
@@ -567,7 +583,7 @@ def _repair(from_file: Path, req_file: Path | None, directory: Path | None, out:
             write_csv(out, hr_import_frame(run.roster.activities))
             final = out
         else:
-            info = run_info_for(scenario, run.roster.info, started, time.perf_counter() - t0)
+            info = run_info_for(scenario, run.roster.info, started, time.perf_counter() - t0, run.roster.placement)
             info.update(
                 repaired_from=str(from_file),
                 pin_until=pin_until.isoformat() if pin_until else "",

@@ -619,7 +619,10 @@ def _summary_sheet(wb: _Book, scenario: S.Scenario, run_info: dict[str, Any], ev
                 value = dt.datetime.fromisoformat(value)
             except ValueError:
                 pass
-        fmt = {"gap": PERCENT_FMT, "objective": "#,##0.00", "bound": "#,##0.00"}.get(key)
+        fmt = {
+            "gap": PERCENT_FMT, "objective": "#,##0.00", "bound": "#,##0.00",
+            "breaks_gap": PERCENT_FMT, "breaks_objective": "#,##0.00", "breaks_bound": "#,##0.00",
+        }.get(key)
         rows.append([st.text(str(key)), st.value(value, fmt)])
     if "timezone" not in run_info:
         rows.append([st.text("timezone"), st.text(scenario.horizon.timezone)])
