@@ -43,8 +43,12 @@ def _frames(files: dict[str, bytes]) -> dict[str, pd.DataFrame]:
 
 
 def _sha(directory: Path) -> dict[str, str]:
-    """sha256 of the files the generator writes (folders beside them, e.g. what-if overlays, are not its output)."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir()) if p.is_file()}
+    """sha256 of every file below ``directory`` (what-if overlays included), by relative path."""
+    return {
+        p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +66,8 @@ def test_same_seed_gives_identical_files(tmp_path):
     demo.generate(tmp_path / "a", agents=20, **SHORT)
     demo.generate(tmp_path / "b", agents=20, **SHORT)
     a, b = _sha(tmp_path / "a"), _sha(tmp_path / "b")
-    assert set(a) == {"scenario.toml", "history.csv", "agents.csv", "time_off.csv", "README.md"}
+    overlays = {f"whatif/{name}" for name in demo.WHATIF_FILES}
+    assert set(a) == {"scenario.toml", "history.csv", "agents.csv", "time_off.csv", "README.md"} | overlays
     assert a == b
 
 
@@ -98,7 +103,7 @@ def test_writes_into_an_empty_folder_and_leaves_no_temporary_files(tmp_path):
     empty = tmp_path / "parent" / "empty"
     empty.mkdir(parents=True)
     demo.generate(empty, agents=6, **SHORT)
-    assert len(list(empty.iterdir())) == 5
+    assert len(list(empty.iterdir())) == 6  # five files and the whatif/ folder
     assert [p.name for p in empty.parent.iterdir()] == ["empty"]
 
 

@@ -380,6 +380,15 @@ def generate(
     log.info("demo scenario %r written to %s", name, out_dir)
 
 
+# What-if overlays shipped with the demo (wfm compare reads DIR/whatif/*.toml); see docs/whatif.md.
+WHATIF_FILES: dict[str, str] = {
+    'five_fewer_agents.toml': 'name = "5 fewer agents"\ndescription = "Five agents leave: the last five plain agents by employee_id are left out, with their leave and requests."\n\nheadcount = -5\n',
+    'sl_90_20.toml': 'name = "SL 90/20"\ndescription = "Phone queues answer 90% of calls within 20 seconds instead of 80/20 (retail) and 80/30 (card)."\n\n[queues.phone_retail]\nservice_level = 0.9\nanswer_seconds = 20\n\n[queues.phone_card]\nservice_level = 0.9\nanswer_seconds = 20\n',
+    'training_4h.toml': 'name = "training 4 h"\ndescription = "An extra 4 hours of compliance training per agent. Inert until the roster places training: the comparison reports it as not rostered yet."\n\n[training]\nhours_per_agent = 4\n',
+    'volume_plus_10.toml': 'name = "volume +10%"\ndescription = "Contacts on every queue 10% above the forecast (e.g. after the card campaign)."\n\nvolume = "+10%"\n',
+}
+
+
 def build(
     *,
     agents: int = 120,
@@ -444,6 +453,11 @@ def build(
         time_limit=time_limit_seconds,
         breaks=breaks,
     ).encode()
+    plain_agents = int((agent_frame["role"] == "agent").sum())
+    for file_name, text in WHATIF_FILES.items():
+        if file_name == "five_fewer_agents.toml" and plain_agents < 6:
+            continue  # headcount = -5 needs at least 5 plain agents to drop (and one left)
+        files[f"whatif/{file_name}"] = text.encode()
     return files
 
 
@@ -1280,6 +1294,7 @@ def _write_folder(out_dir: Path, files: dict[str, bytes]) -> None:
     try:
         tmp.chmod(0o755)  # mkdtemp makes it private; the scenario is an ordinary folder
         for file_name, data in files.items():
+            (tmp / file_name).parent.mkdir(exist_ok=True)
             (tmp / file_name).write_bytes(data)
         try:
             if out_dir.exists():
