@@ -217,11 +217,26 @@ def _gap(objective: float, bound: float) -> float:
     return max(0.0, (objective - bound) / max(1.0, abs(objective)))
 
 
-def _solver(time_limit: float, workers: int, seed: int, deterministic: bool) -> cp_model.CpSolver:
+PRESOLVE_OFF_ABOVE_VARIABLES = 50_000
+"""On month-sized models CP-SAT's presolve (mostly probing) outlasts its share of the time limit before it
+even accepts the complete warm-start hint (about 90 s on the 120-agent demo); without it the hint is taken
+in 1-3 s.  Measured in the CP-SAT study of session 2 (see benchmarks/README.md)."""
+
+
+def _solver(
+    time_limit: float, workers: int, seed: int, deterministic: bool, variables: int = 0
+) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = workers
     p.random_seed = seed
+    if workers <= 2 and not deterministic:
+        # Two threads give one full-search worker.  default_lp linearizes only linear constraints (CP-SAT's
+        # bound stays near 0 on Curtois); max_lp also relaxes the Boolean rule constraints: Curtois 5/7/9/11
+        # bounds 814-1046 / 179-345 / 3434 instead of 1-36, instance 7 at 60 s 1,065 instead of about 1,600.
+        p.subsolvers.append("max_lp")
+    if variables > PRESOLVE_OFF_ABOVE_VARIABLES:
+        p.cp_model_presolve = False
     if deterministic:
         # one worker searches sequentially; several need interleaving to be reproducible
         p.interleave_search = workers > 1
@@ -318,7 +333,7 @@ def solve_roster(
 
     # the time limit covers building and the warm start too; a deterministic run counts work, not seconds
     search_limit = time_limit if deterministic else max(time_limit - built, time_limit / 4)
-    solver = _solver(search_limit, workers, seed, deterministic)
+    solver = _solver(search_limit, workers, seed, deterministic, len(rm.model.proto.variables))
     status = solver.solve(rm.model, _ProgressCallback(progress, floor, built))
     name = solver.status_name(status)
     log.info(
