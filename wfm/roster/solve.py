@@ -325,9 +325,16 @@ def solve_roster(
     else:
         # the warm start may use part of the limit (no deadline when deterministic: it stops on its own)
         warm_deadline = None if deterministic else started + WARM_START_SHARE * time_limit
-        add_hint(rm, starting_roster(rm, deadline=warm_deadline, seed=seed))
-        if keeps_every_rule(rm):
-            # the hint's full cost (the warm start itself prices neither fairness nor stable start times)
+        keeps = keeps_every_rule(rm)
+
+        def first_roster(placed: dict) -> None:
+            # a feasible roster early: its full cost (the warm start prices neither fairness nor start times)
+            if keeps and progress is not None:
+                add_hint(rm, placed)
+                warm_progress(_hint_objective(rm))
+
+        add_hint(rm, starting_roster(rm, deadline=warm_deadline, seed=seed, on_first=first_roster))
+        if keeps:
             warm_progress(_hint_objective(rm))
     built = time.perf_counter() - started
 

@@ -617,12 +617,15 @@ def starting_roster(
     deadline: float | None = None,
     seed: int = 0,
     on_improve: Callable[[float], None] | None = None,
+    on_first: Callable[[dict[tuple[int, int], Placement]], None] | None = None,
 ) -> dict[tuple[int, int], Placement]:
     """``{(agent, day): (shift, queue)}``: a good roster that keeps every built-in hard rule.
 
     ``deadline`` (a ``time.perf_counter()`` value) stops the search early;
     without one it stops on its own (same inputs and seed, same roster).
-    ``on_improve`` receives the objective (cost units) of every better roster.
+    ``on_improve`` receives the objective (cost units) of every better roster;
+    ``on_first`` receives the first complete roster (greedy and polished) before the
+    ruin-and-rebuild search, so a caller can show a feasible roster early.
     """
     started = time.perf_counter()
     report = on_improve or (lambda _: None)
@@ -634,6 +637,8 @@ def starting_roster(
     polished = r.objective()
     if polished < built:
         report(polished / SCALE)
+    if on_first is not None:
+        on_first(r.placements())
     rounds, improved = _search(r, np.random.default_rng(seed), deadline, on_improve)
     log.info(
         "roster warm start: greedy %.0f, local search %.0f, %d of %d ruin-and-rebuild rounds improved to %.0f "
