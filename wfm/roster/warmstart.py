@@ -624,8 +624,8 @@ def starting_roster(
     ``deadline`` (a ``time.perf_counter()`` value) stops the search early;
     without one it stops on its own (same inputs and seed, same roster).
     ``on_improve`` receives the objective (cost units) of every better roster;
-    ``on_first`` receives the first complete roster (greedy and polished) before the
-    ruin-and-rebuild search, so a caller can show a feasible roster early.
+    ``on_first`` receives the first complete roster (the greedy one) before any
+    improvement, so a caller can show a feasible roster early.
     """
     started = time.perf_counter()
     report = on_improve or (lambda _: None)
@@ -633,12 +633,12 @@ def starting_roster(
     _construct(r)
     built = r.objective()
     report(built / SCALE)
+    if on_first is not None:
+        on_first(r.placements())
     _improve(r, deadline)
     polished = r.objective()
     if polished < built:
         report(polished / SCALE)
-    if on_first is not None:
-        on_first(r.placements())
     rounds, improved = _search(r, np.random.default_rng(seed), deadline, on_improve)
     log.info(
         "roster warm start: greedy %.0f, local search %.0f, %d of %d ruin-and-rebuild rounds improved to %.0f "
