@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import logging
 import io as _io
+import logging
 import os
 import tempfile
 import warnings

@@ -13,8 +13,8 @@ import math
 import re
 import tomllib
 import zoneinfo
-from dataclasses import fields
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 import numpy as np

@@ -892,13 +892,10 @@ class _Unit:
             drivers[key] = cp_model.LinearExpr.weighted_sum(
                 [v for v, _ in ts], [c for _, c in ts]
             ) + self.base.get(key, 0)
+        from wfm.roster.penalties import objective_terms
+
         penalties = self._penalties(m, drivers)
-        exprs, coeffs, offset = [], [], 0
-        for p in penalties:
-            e, c, k = p.objective()
-            exprs += e
-            coeffs += c
-            offset += k
+        exprs, coeffs, offset = objective_terms(penalties)
         m.minimize(cp_model.LinearExpr.weighted_sum(exprs, coeffs) + offset)
 
         picks = [self._picks(i, blocks) for i, blocks in enumerate(greedy)]

@@ -197,6 +197,19 @@ class TieredShortfall:
 Penalty = LinearPenalty | TieredShortfall
 
 
+def objective_terms(penalties: Sequence[Penalty]) -> tuple[list[cp_model.LinearExprT], list[int], int]:
+    """Every penalty's objective as one weighted sum: ``(expressions, coefficients, constant)`` (scaled)."""
+    exprs: list[cp_model.LinearExprT] = []
+    coeffs: list[int] = []
+    offset = 0
+    for p in penalties:
+        e, c, k = p.objective()
+        exprs += e
+        coeffs += c
+        offset += k
+    return exprs, coeffs, offset
+
+
 def ledger_frame(penalties: Sequence[Penalty], value: Value) -> pd.DataFrame:
     """The penalty ledger: one row per nonzero soft penalty (LEDGER_COLUMNS)."""
     rows = [row for p in penalties for row in p.ledger(value)]

@@ -75,7 +75,7 @@ from wfm import schema as S
 from wfm.roster.bound import pooled_lower_bound
 from wfm.roster.model import Gate, RosterModel, RuleUnit
 from wfm.roster.output import roster_frames
-from wfm.roster.penalties import SCALE, TieredShortfall, Value, ledger_frame
+from wfm.roster.penalties import SCALE, TieredShortfall, Value, ledger_frame, objective_terms
 from wfm.roster.rules import coverage, rule_units, skills
 from wfm.roster.rules.pins import Pins, restricted_queues
 from wfm.roster.shifts import on_phone_minutes
@@ -113,12 +113,7 @@ def build_model(
         penalties.extend(unit(rm))
     rm.penalties = penalties
     if not explain:
-        exprs, coeffs, offset = [], [], 0
-        for p in penalties:
-            e, c, k = p.objective()
-            exprs += e
-            coeffs += c
-            offset += k
+        exprs, coeffs, offset = objective_terms(penalties)
         rm.offset = offset
         rm.model.minimize(cp_model.LinearExpr.weighted_sum(exprs, coeffs) + offset)
         if hint is not None:
@@ -163,11 +158,8 @@ def add_hint(rm: RosterModel, placed: dict[tuple[int, int], tuple[int, str]]) ->
 def _hint_objective(rm: RosterModel) -> float:
     """The objective (cost units) of the hinted roster."""
     value = _hint_value(rm)
-    total = 0
-    for p in rm.penalties:
-        exprs, coeffs, offset = p.objective()
-        total += offset + sum(c * value(e) for e, c in zip(exprs, coeffs, strict=True))
-    return total / SCALE
+    exprs, coeffs, offset = objective_terms(rm.penalties)
+    return (offset + sum(c * value(e) for e, c in zip(exprs, coeffs, strict=True))) / SCALE
 
 
 def _hint_value(rm: RosterModel) -> Callable[[cp_model.LinearExprT], int]:
