@@ -452,3 +452,35 @@ def test_check_refuses_an_encrypted_workbook(runner, tmp_path):
         "error: secret.xlsx: is password-protected (encrypted) or an old .xls workbook; "
         "save it as an Excel workbook (.xlsx) without a password"
     )
+
+
+def test_leave_against_a_contract_minimum_exits_3_naming_both_rules(tmp_path):
+    """Issue 5's conflict test: approved leave and a contract's minimum hours cannot both hold."""
+    import pandas as pd
+
+    from wfm import schema as S
+    from wfm.io import load_scenario
+
+    toml = SCENARIO_TOML.replace(
+        "[rules]", '[[contracts]]\nname = "full"\nmin_horizon_minutes = 2400\n\n[rules]', 1
+    )
+    agents = AGENTS_CSV.replace("start_date\n", "start_date,contract\n", 1)
+    agents = agents.replace("2021-05-10", "2021-05-10,full")  # E002 李娜
+    leave = TIME_OFF_CSV + "E002,2026-12-10,leave,\nE002,2026-12-11,leave,\n"  # with 12-09: three days
+    folder = write_scenario(tmp_path / "sc", scenario_toml=toml, agents_csv=agents, time_off_csv=leave)
+    sc = load_scenario(folder)
+    index = sc.horizon.interval_index()
+    req = pd.DataFrame(
+        [(q.name, ds, 1.0, 1, 0.8, 20.0, 0.8) for q in sc.queues for ds in index], columns=S.REQUIREMENTS_COLUMNS
+    )
+    req[S.DS] = req[S.DS].map(lambda t: t.isoformat())
+    req.to_csv(tmp_path / "req.csv", index=False)
+    out = tmp_path / "roster.csv"
+    r = CliRunner().invoke(
+        main, ["roster", "--requirements", str(tmp_path / "req.csv"), "--scenario", str(folder), "--out", str(out)]
+    )
+    assert r.exit_code == 3, r.output
+    assert "at least the contract's 40 paid hours" in r.output
+    assert "approved leave on 2026-12-09 to 2026-12-11" in r.output
+    assert "E002" in r.output and "Traceback" not in r.output
+    assert not out.exists()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from wfm.roster.model import describe_dates
 from wfm.roster.penalties import Penalty
 from wfm.roster.shifts import leave_credit_minutes
 
@@ -61,7 +62,18 @@ def add(rm: RosterModel) -> list[Penalty]:
             cap = agent_week_cap(rm, a, week)
             if cap < longest * len(week):
                 ct = rm.model.add(rm.paid_minutes(a, week) <= cap)
-                rm.hard(ct, RULE, agent, phrase)
+                leave = [rm.days[d] for d in week if rm.on_leave(a, d)]
+                if leave:  # its own gate, so a conflict names the leave that lowered this week's cap
+                    iso = rm.days[week[0]].isocalendar()
+                    rm.hard(
+                        ct,
+                        f"{RULE}:{iso.year}-W{iso.week:02d}",
+                        agent,
+                        f"at most {cap / 60:g} paid hours in week {iso.year}-W{iso.week:02d} "
+                        f"(approved leave on {describe_dates(leave)} credits {credit / 60:g} h a day)",
+                    )
+                else:
+                    rm.hard(ct, RULE, agent, phrase)
             if floor > 0 and len(week) == 7 and all(rm.employed(a, d) for d in week):
                 need = max(0, floor - credit * sum(rm.on_leave(a, d) for d in week))
                 if need > 0:
