@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -214,9 +213,6 @@ def _named(source: str) -> Iterator[None]:
         ) from exc
 
 
-_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
-
-
 def _history_timezone(raw: pd.DataFrame, timezone: str | None, source: str) -> str:
     """``timezone`` checked as an IANA name, else the single UTC offset of every timestamp (e.g. ``+08:00``)."""
     import zoneinfo
@@ -229,8 +225,10 @@ def _history_timezone(raw: pd.DataFrame, timezone: str | None, source: str) -> s
                 f"--timezone '{timezone}' is not an IANA time zone name; write e.g. Asia/Shanghai or Europe/Berlin"
             ) from None
         return timezone
+    from wfm.validate import utc_offsets
+
     text = raw[S.INTERVAL_START].str.strip()
-    offsets = text.str.extract(_OFFSET, expand=False)
+    offsets = utc_offsets(text)
     naive = offsets.isna() & (text != "")
     if naive.any():
         i = naive.idxmax()
@@ -238,7 +236,7 @@ def _history_timezone(raw: pd.DataFrame, timezone: str | None, source: str) -> s
             f"{source} row {i + 2}: interval_start '{text[i]}' has no UTC offset, so the time zone is unknown; "
             "give it with --timezone, e.g. --timezone Asia/Shanghai"
         )
-    found = sorted({"+00:00" if o == "Z" else (o if ":" in o else f"{o[:3]}:{o[3:]}") for o in offsets.dropna()})
+    found = sorted(set(offsets.dropna()))
     if len(found) > 1:
         raise S.InputError(
             f"{source}: interval_start carries several UTC offsets ({', '.join(found)}), as daylight saving does; "

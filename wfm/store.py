@@ -1136,10 +1136,9 @@ def parse_actuals(raw: pd.DataFrame, source: str, timezone: str | None = None) -
     ``interval_start`` must carry its offset.  Every bad row is reported,
     naming ``source`` and the row (header = row 1); raises ``InputError``.
     """
-    import re
     import zoneinfo
 
-    from wfm.validate import _Problems, validate_history
+    from wfm.validate import _Problems, utc_offsets, validate_history
 
     problems = _Problems()
     if timezone is not None:
@@ -1158,7 +1157,7 @@ def parse_actuals(raw: pd.DataFrame, source: str, timezone: str | None = None) -
             )
         if timezone is None:
             text = raw[S.INTERVAL_START].str.strip()
-            naive = ~text.str.contains(re.compile(r"(?:[+-]\d\d:?\d\d|Z)$")) & (text != "")
+            naive = utc_offsets(text).isna() & (text != "")
             for i in raw.index[naive][:1]:
                 problems.add(
                     f"{source} row {i + 2}: interval_start '{text[i]}' has no UTC offset, so its time zone "
@@ -1209,8 +1208,9 @@ def parse_actuals(raw: pd.DataFrame, source: str, timezone: str | None = None) -
 
 def _single_offset(values: pd.Series) -> str:
     """The one UTC offset every timestamp carries (``+08:00``), so times read back as written; else UTC."""
-    found = set(values.str.strip().str.extract(r"([+-]\d\d:?\d\d|Z)$", expand=False).dropna())
-    found = {"+00:00" if o == "Z" else (o if ":" in o else f"{o[:3]}:{o[3:]}") for o in found}
+    from wfm.validate import utc_offsets
+
+    found = set(utc_offsets(values).dropna())
     return found.pop() if len(found) == 1 and found != {"+00:00"} else "UTC"
 
 

@@ -39,6 +39,14 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _OFFSET = re.compile(r"(?:[+-]\d\d:?\d\d|Z)$")
 
 
+def utc_offsets(values: pd.Series) -> pd.Series:
+    """Each timestamp's UTC offset as ``+HH:MM`` (``Z`` read as ``+00:00``); NaN where the text has none."""
+    found = values.str.strip().str.extract(f"({_OFFSET.pattern[:-1]})$", expand=False)
+    return found.map(
+        lambda o: o if not isinstance(o, str) else "+00:00" if o == "Z" else o if ":" in o else f"{o[:3]}:{o[3:]}"
+    )
+
+
 class _Problems:
     """Collects problems, capping each kind so a broken 60,000-row file stays readable."""
 
