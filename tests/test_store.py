@@ -371,7 +371,7 @@ def test_actuals_without_utc_offset_need_a_timezone(tmp_path, sqlite_db):
     assert res.exit_code == 2
     assert (
         res.output
-        == "error: --timezone 'Asia/Shanghia' is not an IANA time zone name; write e.g. Asia/Shanghai\n"
+        == "error: --timezone 'Asia/Shanghia' is not an IANA time zone name; write e.g. Asia/Shanghai or Europe/Berlin\n"
     )
 
 

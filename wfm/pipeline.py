@@ -215,17 +215,10 @@ def _named(source: str) -> Iterator[None]:
 
 def _history_timezone(raw: pd.DataFrame, timezone: str | None, source: str) -> str:
     """``timezone`` checked as an IANA name, else the single UTC offset of every timestamp (e.g. ``+08:00``)."""
-    import zoneinfo
+    from wfm.validate import check_timezone_option, utc_offsets
 
     if timezone is not None:
-        try:
-            zoneinfo.ZoneInfo(timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise S.InputError(
-                f"--timezone '{timezone}' is not an IANA time zone name; write e.g. Asia/Shanghai or Europe/Berlin"
-            ) from None
-        return timezone
-    from wfm.validate import utc_offsets
+        return check_timezone_option(timezone)
 
     text = raw[S.INTERVAL_START].str.strip()
     offsets = utc_offsets(text)

@@ -1136,18 +1136,11 @@ def parse_actuals(raw: pd.DataFrame, source: str, timezone: str | None = None) -
     ``interval_start`` must carry its offset.  Every bad row is reported,
     naming ``source`` and the row (header = row 1); raises ``InputError``.
     """
-    import zoneinfo
-
-    from wfm.validate import _Problems, utc_offsets, validate_history
+    from wfm.validate import _Problems, check_timezone_option, utc_offsets, validate_history
 
     problems = _Problems()
     if timezone is not None:
-        try:
-            zoneinfo.ZoneInfo(timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise S.InputError(
-                f"--timezone '{timezone}' is not an IANA time zone name; write e.g. Asia/Shanghai"
-            ) from None
+        check_timezone_option(timezone)
     if S.QUEUE in raw and S.INTERVAL_START in raw:
         for i in raw.index[raw[S.QUEUE].str.strip() == ""][:20]:
             problems.add(f"{source} row {i + 2}: queue is empty; name the queue of every row")

@@ -39,6 +39,17 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _OFFSET = re.compile(r"(?:[+-]\d\d:?\d\d|Z)$")
 
 
+def check_timezone_option(timezone: str) -> str:
+    """``--timezone``, refused with a clear message unless it is an IANA time zone name."""
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise S.InputError(
+            f"--timezone '{timezone}' is not an IANA time zone name; write e.g. Asia/Shanghai or Europe/Berlin"
+        ) from None
+    return timezone
+
+
 def utc_offsets(values: pd.Series) -> pd.Series:
     """Each timestamp's UTC offset as ``+HH:MM`` (``Z`` read as ``+00:00``); NaN where the text has none."""
     found = values.str.strip().str.extract(f"({_OFFSET.pattern[:-1]})$", expand=False)
