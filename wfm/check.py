@@ -775,32 +775,9 @@ def penalty_ledger(scenario: Scenario, activities: pd.DataFrame, requirements: p
     bands = [np.minimum(short, 1.0), np.clip(short - 1.0, 0.0, 1.0), np.maximum(short - 2.0, 0.0)]
     short_cost = w.short_agent_interval * sum(f * b for f, b in zip(SHORT_TIER_FACTORS, bands, strict=True))
     over_cost = w.over_agent_interval * over
-    for i in np.flatnonzero((short > 1e-9) & (short_cost > 0)):
-        rows.append(
-            (
-                "coverage_short",
-                None,
-                cov[S.QUEUE].iat[i],
-                cov[S.DS].iat[i],
-                None,
-                short[i],
-                "agents",
-                short_cost[i],
-            )
-        )
-    for i in np.flatnonzero((over > 1e-9) & (over_cost > 0)):
-        rows.append(
-            (
-                "coverage_over",
-                None,
-                cov[S.QUEUE].iat[i],
-                cov[S.DS].iat[i],
-                None,
-                over[i],
-                "agents",
-                over_cost[i],
-            )
-        )
+    for rule, amount, cost in (("coverage_short", short, short_cost), ("coverage_over", over, over_cost)):
+        for i in np.flatnonzero((amount > 1e-9) & (cost > 0)):
+            rows.append((rule, None, cov[S.QUEUE].iat[i], cov[S.DS].iat[i], None, amount[i], "agents", cost[i]))
 
     for _, r in report.agent_totals.iterrows():
         gap = r["target_minutes"] - r["paid_minutes"]
