@@ -32,11 +32,26 @@ AVAILABILITY_FILE = "availability.csv"
 SHIFT_COVER_FILE = "shift_cover.csv"
 MODELS_FILE = "forecast_models.json"  # written by `wfm backtest`; hashed so a run records the choice it used
 SPECIAL_DAYS_FILE = "special_days.csv"
+TRAINING_FILE = "training.csv"
 SCENARIO_FILES = (
-    SCENARIO_FILE, HISTORY_FILE, AGENTS_FILE, TIME_OFF_FILE, AVAILABILITY_FILE, SHIFT_COVER_FILE, SPECIAL_DAYS_FILE,
+    SCENARIO_FILE,
+    HISTORY_FILE,
+    AGENTS_FILE,
+    TIME_OFF_FILE,
+    AVAILABILITY_FILE,
+    SHIFT_COVER_FILE,
+    SPECIAL_DAYS_FILE,
+    TRAINING_FILE,
     MODELS_FILE,
 )
-OPTIONAL_FILES = (TIME_OFF_FILE, AVAILABILITY_FILE, SHIFT_COVER_FILE, SPECIAL_DAYS_FILE, MODELS_FILE)
+OPTIONAL_FILES = (
+    TIME_OFF_FILE,
+    AVAILABILITY_FILE,
+    SHIFT_COVER_FILE,
+    SPECIAL_DAYS_FILE,
+    TRAINING_FILE,
+    MODELS_FILE,
+)
 
 
 @dataclass
@@ -67,7 +82,10 @@ def _decode(name: str, data: bytes, problems: list[str]) -> str | None:
         except UnicodeDecodeError:
             pass
         else:
-            log.warning("%s: not UTF-8; read as GBK/GB18030 (Excel's Chinese 'CSV'); save as CSV UTF-8 to be sure", name)
+            log.warning(
+                "%s: not UTF-8; read as GBK/GB18030 (Excel's Chinese 'CSV'); save as CSV UTF-8 to be sure",
+                name,
+            )
             return text
     problems.append(
         f"{name}: byte {first_bad} is not valid UTF-8 (nor GBK) text; save the file as UTF-8 (CSV UTF-8 in Excel)"
@@ -249,11 +267,15 @@ def read_workbook_sheet(path: str | os.PathLike, sheet: str, required: tuple[str
     if not p.is_file():
         raise InputError(f"{p}: file not found")
     if not zipfile.is_zipfile(p):
-        raise InputError(f"{p.name}: not an Excel workbook (.xlsx); it may be encrypted, truncated or another format")
+        raise InputError(
+            f"{p.name}: not an Excel workbook (.xlsx); it may be encrypted, truncated or another format"
+        )
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
-        raise InputError(f"{p.name}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})") from None
+        raise InputError(
+            f"{p.name}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})"
+        ) from None
     try:
         if sheet not in wb.sheetnames:
             raise InputError(f"{p.name}: has no sheet '{sheet}' (sheets: {', '.join(wb.sheetnames)})")

@@ -76,6 +76,10 @@ ROLE = "role"
 START_DATE = "start_date"
 AGENTS_COLUMNS = (EMPLOYEE_ID, NAME, TEAM, SKILLS, CONTRACT_MINUTES_PER_WEEK, ROLE, START_DATE)
 CONTRACT = "contract"  # optional agents.csv column: a [[contracts]] name
+COACHING = "coaching"  # optional agents.csv column: yes/no, the agent is flagged for coaching by a mentor
+DETAIL = (
+    "detail"  # activities / HR_Import: what a TRAINING, MENTORING or WELLBEING row is (course, pair, session)
+)
 
 # time_off.csv
 DATE = "date"
@@ -101,6 +105,12 @@ END = "end"
 MINUTES = "minutes"
 PAID = "paid"
 HR_IMPORT_COLUMNS = (EMPLOYEE_ID, DATE, ACTIVITY, START, END, MINUTES, PAID, QUEUE, SHIFT_CODE)
+MEETING_ID = "meeting_id"
+MEMBERS = "members"  # ';'-joined employee ids, trainer included
+TRAINER = "trainer"
+# one row per session placed (training session, coaching session, team wellbeing session)
+MEETING_COLUMNS = (MEETING_ID, ACTIVITY, DETAIL, DATE, START, END, MINUTES, MEMBERS, TRAINER)
+FAIRNESS_HISTORY_COLUMNS = (EMPLOYEE_ID, "months", "weekends", "holidays", "late_shifts")
 
 # assignments frame: one row per agent and day (the Roster grid, long form)
 ASSIGNMENT_COLUMNS = (EMPLOYEE_ID, DATE, SHIFT_CODE)  # shift_code, OFF or LEAVE
@@ -110,7 +120,18 @@ FORECAST = "forecast"
 REQUIRED = "required"  # gross requirement the roster aims at
 SCHEDULED = "scheduled"  # agents on the phone for the queue (may be fractional)
 GAP = "gap"  # scheduled - required
-COVERAGE_COLUMNS = (QUEUE, DS, FORECAST, AHT_SECONDS, REQUIRED, SCHEDULED, GAP, SERVICE_LEVEL, ASA_SECONDS, OCCUPANCY)
+COVERAGE_COLUMNS = (
+    QUEUE,
+    DS,
+    FORECAST,
+    AHT_SECONDS,
+    REQUIRED,
+    SCHEDULED,
+    GAP,
+    SERVICE_LEVEL,
+    ASA_SECONDS,
+    OCCUPANCY,
+)
 
 
 # ---------------------------------------------------------------------------
@@ -237,6 +258,7 @@ class Rules:
     max_late_shifts_per_week: int | None = None
     max_night_shifts_per_week: int | None = None
     forbidden_successions: tuple[tuple[str, str], ...] = ()
+    fairness_history_months: int = 3  # months of published rosters whose burden the fairness terms carry over
 
 
 # Rules keys a contract may override, per agent.
@@ -327,6 +349,7 @@ class Agent:
     role: str
     start_date: dt.date
     contract: str | None = None  # name of a [[contracts]] entry; None: the [rules] defaults
+    coaching: bool = False  # flagged for coaching in agents.csv: paired with a mentor like a new hire
 
 
 @dataclass(frozen=True)
@@ -406,6 +429,116 @@ class BreakRule:
 
 
 @dataclass(frozen=True)
+class Wellbeing:
+    """``[wellbeing]``: limits that protect agents under constant pressure; each is off unless set.
+
+    * ``max_continuous_phone_minutes``: nobody is on the phone longer than
+      this without a break, lunch or other off-phone activity (intraday);
+    * ``no_late_then_early``: a late-family shift is never followed the next
+      day by an early-family one (:func:`wfm.roster.shifts.shift_family`);
+    * ``max_consecutive_late``: at most this many late-family shifts in a row;
+    * ``team_session_minutes``: once per calendar month of the horizon, each
+      team meets for this long, all together, inside ``team_session_window``
+      (minutes after midnight); members who cannot work that day (leave,
+      unavailable, not yet employed) are excused, and only days on which at
+      least ``team_session_min_share`` of the team can work are candidates;
+    * ``recovery_minutes``: a short recovery break, placed within the first
+      ``recovery_after_minutes`` of any stretch of at least that long in which
+      the agent's queue is planned at occupancy ``recovery_occupancy`` or more.
+    """
+
+    max_continuous_phone_minutes: int | None = None
+    no_late_then_early: bool = False
+    max_consecutive_late: int | None = None
+    team_session_minutes: int | None = None
+    team_session_window: tuple[int, int] = (9 * 60, 18 * 60)
+    team_session_min_share: float = 0.8
+    recovery_minutes: int | None = None
+    recovery_after_minutes: int = 120
+    recovery_occupancy: float = 0.85
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.max_continuous_phone_minutes
+            or self.no_late_then_early
+            or self.max_consecutive_late
+            or self.team_session_minutes
+            or self.recovery_minutes
+        )
+
+
+@dataclass(frozen=True)
+class Course:
+    """A training course (``[[courses]]`` or a ``training.csv`` row).
+
+    Attendees are every agent matching ``roles``, ``skills`` (any of them) or
+    named in ``agents`` (a union; all empty means nobody), except the trainer.
+    They are split into cohorts of at most ``capacity`` (balanced, by team then
+    employee id); each cohort attends ``sessions`` sessions of
+    ``session_minutes``, in order, on different days, each inside ``window``
+    (minutes after midnight) on one of ``weekdays`` (0 = Monday) or, when
+    ``dates`` is set, on one of those dates.  ``trainer`` is an employee id
+    (who must be working, and off the phone, during every session) or None for
+    an external trainer.  Sessions are paid and off the phone.  ``hard``:
+    attendance is a hard rule (the default); otherwise a session that cannot
+    be placed is reported.
+    """
+
+    name: str
+    session_minutes: int
+    sessions: int = 1
+    roles: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+    agents: tuple[str, ...] = ()
+    capacity: int = 12
+    trainer: str | None = None
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    dates: tuple[dt.date, ...] = ()
+    window: tuple[int, int] = (9 * 60, 18 * 60)
+    hard: bool = True
+
+
+@dataclass(frozen=True)
+class Onboarding:
+    """``[onboarding]``: what a new hire (role ``new_hire``) gets in their first weeks.
+
+    * for ``days`` calendar days from their start date, at least ``share`` of
+      every working day's paid time is training (one ``TRAINING`` block,
+      rounded up to the 15-minute grid);
+    * for ``ramp_up_days`` from their start date they count as
+      ``ramp_up_fraction`` of an agent in coverage, and serve only their first
+      listed skill.
+    """
+
+    days: int = 14
+    share: float = 0.5
+    ramp_up_days: int = 42
+    ramp_up_fraction: float = 0.5
+
+
+@dataclass(frozen=True)
+class Mentoring:
+    """``[mentoring]``: mentors for new hires and for agents flagged for coaching.
+
+    Each mentee (role ``new_hire``, or ``coaching = yes`` in agents.csv) is
+    paired with a mentor whose role is in ``mentor_roles`` and whose skills
+    include all of the mentee's, each mentor taking at most ``max_mentees``
+    (:func:`wfm.activities.pair_mentors`).  The mentee works the same shift
+    as the mentor on at least ``same_shift_share`` of the mentee's working
+    days, and every week (with at least ``min_week_days`` days in the
+    horizon) the pair has a ``coaching_minutes`` coaching session together,
+    off the phone.
+    """
+
+    mentor_roles: tuple[str, ...] = ("mentor",)
+    max_mentees: int = 2
+    same_shift_share: float = 0.8
+    coaching_minutes: int = 30
+    min_week_days: int = 5
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Everything a planning run reads, loaded and validated.
 
@@ -429,6 +562,13 @@ class Scenario:
     shift_cover: tuple[ShiftCover, ...] = ()
     availability: tuple[Availability, ...] = ()
     break_rules: tuple[BreakRule, ...] = ()  # [[breaks]]; empty: the lunch at its fixed place, no breaks
+    wellbeing: Wellbeing = field(default_factory=lambda: Wellbeing())
+    courses: tuple[Course, ...] = ()  # [[courses]] and training.csv
+    onboarding: Onboarding | None = None  # [onboarding]; None: no onboarding training, no ramp-up
+    mentoring: Mentoring | None = None  # [mentoring]; None: no pairing
+    # burden carried from earlier published months (wfm.store): one row per employee_id with the
+    # weekends, holidays and late shifts they worked over the previous months (FAIRNESS_HISTORY_COLUMNS)
+    fairness_history: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     country: str | None = None
     source_dir: str | None = None
     input_hashes: Mapping[str, str] = field(default_factory=dict)
@@ -520,6 +660,7 @@ class RosterSolution:
     penalties: pd.DataFrame = field(repr=False)
     info: SolveInfo
     placement: PlacementInfo | None = None  # breaks and lunches placed by optimisation ([[breaks]])
+    meetings: pd.DataFrame | None = field(default=None, repr=False)  # MEETING_COLUMNS: sessions placed
 
 
 # ---------------------------------------------------------------------------

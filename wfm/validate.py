@@ -29,6 +29,7 @@ from wfm.io import (
     SHIFT_COVER_FILE,
     SPECIAL_DAYS_FILE,
     TIME_OFF_FILE,
+    TRAINING_FILE,
     RawScenario,
 )
 
@@ -54,7 +55,9 @@ def utc_offsets(values: pd.Series) -> pd.Series:
     """Each timestamp's UTC offset as ``+HH:MM`` (``Z`` read as ``+00:00``); NaN where the text has none."""
     found = values.str.strip().str.extract(f"({_OFFSET.pattern[:-1]})$", expand=False)
     return found.map(
-        lambda o: o if not isinstance(o, str) else "+00:00" if o == "Z" else o if ":" in o else f"{o[:3]}:{o[3:]}"
+        lambda o: (
+            o if not isinstance(o, str) else "+00:00" if o == "Z" else o if ":" in o else f"{o[:3]}:{o[3:]}"
+        )
     )
 
 
@@ -96,13 +99,17 @@ _SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     },
     "rules": {
         "min_rest_hours": ((int, float), False),
-        **{key: (int, False) for key in ("max_consecutive_days", "min_consecutive_days", "min_consecutive_days_off")},
+        **{
+            key: (int, False)
+            for key in ("max_consecutive_days", "min_consecutive_days", "min_consecutive_days_off")
+        },
         "min_days_off_per_week": (int, False),
         "max_weekly_minutes": (int, False),
         "min_weekly_minutes": (int, False),
         "max_working_weekends": (int, False),
         "max_late_shifts_per_week": (int, False),
         "max_night_shifts_per_week": (int, False),
+        "fairness_history_months": (int, False),
     },
     "shrinkage": {"unplanned": ((int, float), False)},
     "solver": {
@@ -144,6 +151,7 @@ _RULE_RANGES: dict[str, tuple[float, float]] = {
     "max_working_weekends": (0, 53),
     "max_late_shifts_per_week": (0, 7),
     "max_night_shifts_per_week": (0, 7),
+    "fairness_history_months": (0, 36),
 }
 _RULE_FLAGS = ("days_off_pair_per_week",)
 _CONTRACT_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
@@ -153,8 +161,22 @@ _CONTRACT_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     **{key: (int, False) for key in S.CONTRACT_RULE_KEYS},
 }
 _TOP_KEYS = {
-    "name", "description", "country", "horizon", "queues", "shifts", "contracts", "rules", "shrinkage", "solver",
-    "weights", "breaks",
+    "name",
+    "description",
+    "country",
+    "horizon",
+    "queues",
+    "shifts",
+    "contracts",
+    "rules",
+    "shrinkage",
+    "solver",
+    "weights",
+    "breaks",
+    "wellbeing",
+    "onboarding",
+    "mentoring",
+    "courses",
 }
 _BREAK_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "min_shift_minutes": (int, True),
@@ -223,13 +245,23 @@ def _parse_hhmm(value: str) -> dt.time | None:
 
 
 def _check_range(
-    value: float, lo: float | None, hi: float | None, where: str, key: str, problems: _Problems, hint: str = ""
+    value: float,
+    lo: float | None,
+    hi: float | None,
+    where: str,
+    key: str,
+    problems: _Problems,
+    hint: str = "",
 ) -> bool:
-    if (lo is not None and value < lo) or (hi is not None and value > hi) or (
-        isinstance(value, float) and math.isnan(value)
+    if (
+        (lo is not None and value < lo)
+        or (hi is not None and value > hi)
+        or (isinstance(value, float) and math.isnan(value))
     ):
-        bounds = f"between {lo} and {hi}" if lo is not None and hi is not None else (
-            f"at least {lo}" if lo is not None else f"at most {hi}"
+        bounds = (
+            f"between {lo} and {hi}"
+            if lo is not None and hi is not None
+            else (f"at least {lo}" if lo is not None else f"at most {hi}")
         )
         problems.add(f"{SCENARIO_FILE} {where}: '{key}' = {value!r} must be {bounds}{hint}")
         return False
@@ -256,7 +288,9 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
         return None
     for key in doc:
         if key not in _TOP_KEYS:
-            problems.add(f"{SCENARIO_FILE}: unknown key or section '{key}' (known: {', '.join(sorted(_TOP_KEYS))})")
+            problems.add(
+                f"{SCENARIO_FILE}: unknown key or section '{key}' (known: {', '.join(sorted(_TOP_KEYS))})"
+            )
     for sec in _REQUIRED_SECTIONS:
         if sec not in doc:
             kind = f"[[{sec}]]" if sec in ("queues", "shifts") else f"[{sec}]"
@@ -291,7 +325,9 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
         end = _parse_date(h["end"]) if "end" in h else None
         for key, val in (("start", start), ("end", end)):
             if key in h and val is None:
-                problems.add(f"{SCENARIO_FILE} [horizon]: '{key}' = {h[key]!r} is not a date; write YYYY-MM-DD")
+                problems.add(
+                    f"{SCENARIO_FILE} [horizon]: '{key}' = {h[key]!r} is not a date; write YYYY-MM-DD"
+                )
         if start and end:
             if end < start:
                 problems.add(f"{SCENARIO_FILE} [horizon]: end {end} is before start {start}")
@@ -332,17 +368,23 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
         name = q.get("name", "").strip()
         if "name" in q:
             if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
-                problems.add(f"{SCENARIO_FILE} {where}: name {name!r} may use only letters, digits, '_' and '-'")
+                problems.add(
+                    f"{SCENARIO_FILE} {where}: name {name!r} may use only letters, digits, '_' and '-'"
+                )
                 ok = False
             elif name in seen:
                 problems.add(f"{SCENARIO_FILE} {where}: queue name '{name}' is defined twice")
                 ok = False
             seen.add(name)
         if "channel" in q and q["channel"] not in S.CHANNELS:
-            problems.add(f"{SCENARIO_FILE} {where}: channel '{q['channel']}' must be one of {', '.join(S.CHANNELS)}")
+            problems.add(
+                f"{SCENARIO_FILE} {where}: channel '{q['channel']}' must be one of {', '.join(S.CHANNELS)}"
+            )
             ok = False
         if "service_level" in q:
-            ok &= _check_range(q["service_level"], 0.01, 0.999, where, "service_level", problems, " (e.g. 0.8)")
+            ok &= _check_range(
+                q["service_level"], 0.01, 0.999, where, "service_level", problems, " (e.g. 0.8)"
+            )
         if "answer_seconds" in q:
             ok &= _check_range(q["answer_seconds"], 0, 3600, where, "answer_seconds", problems)
         if "max_occupancy" in q:
@@ -352,7 +394,9 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
         if "concurrency" in q:
             ok &= _check_range(q["concurrency"], 1, 10, where, "concurrency", problems)
             if q.get("channel") == "voice" and q["concurrency"] != 1:
-                problems.add(f"{SCENARIO_FILE} {where}: a voice queue has concurrency 1, not {q['concurrency']}")
+                problems.add(
+                    f"{SCENARIO_FILE} {where}: a voice queue has concurrency 1, not {q['concurrency']}"
+                )
                 ok = False
         if "min_agents" in q:
             ok &= _check_range(q["min_agents"], 0, 1000, where, "min_agents", problems)
@@ -380,7 +424,7 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
             if queue.close_minute <= queue.open_minute:
                 problems.add(
                     f"{SCENARIO_FILE} {where}: close {q['close']} is not after open {q['open']} "
-                    "(use close = \"00:00\" for midnight)"
+                    '(use close = "00:00" for midnight)'
                 )
                 continue
             queues.append(queue)
@@ -403,7 +447,9 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
         code = s.get("code", "").strip()
         if "code" in s:
             if not re.fullmatch(r"[A-Za-z0-9_\-]{1,12}", code):
-                problems.add(f"{SCENARIO_FILE} {where}: code {code!r} must be 1-12 letters, digits, '_' or '-'")
+                problems.add(
+                    f"{SCENARIO_FILE} {where}: code {code!r} must be 1-12 letters, digits, '_' or '-'"
+                )
                 ok = False
             elif code.upper() in (S.WORK_CODE_OFF, S.WORK_CODE_LEAVE):
                 problems.add(f"{SCENARIO_FILE} {where}: code '{code}' is reserved for days without a shift")
@@ -445,6 +491,8 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
     out["contracts"] = _parse_contracts(doc, set(out["shift_codes"]), problems)
     # [[breaks]]
     out["break_rules"] = _parse_breaks(doc, set(out["shift_codes"]), problems)
+    # [wellbeing], [onboarding], [mentoring], [[courses]]
+    out["activities"] = parse_activity_sections(doc, problems)
 
     # [shrinkage], [solver], [weights]
     for section, cls, ranges in (
@@ -452,7 +500,12 @@ def parse_scenario_toml(text: str, problems: _Problems) -> dict[str, Any] | None
         (
             "solver",
             S.SolverSettings,
-            {"time_limit_seconds": (1, 86400), "workers": (1, 64), "seed": (0, 2**31 - 1), "breaks_time_share": (0.01, 0.9)},
+            {
+                "time_limit_seconds": (1, 86400),
+                "workers": (1, 64),
+                "seed": (0, 2**31 - 1),
+                "breaks_time_share": (0.01, 0.9),
+            },
         ),
         ("weights", S.Weights, {f.name: (0, 1e6) for f in fields(S.Weights)}),
     ):
@@ -476,7 +529,9 @@ def _parse_rules(table: Any, shift_codes: set[str], problems: _Problems) -> S.Ru
     pairs = table.get("forbidden_successions")
     numeric = {k: v for k, v in table.items() if k not in _RULE_FLAGS and k != "forbidden_successions"}
     vals = _check_keys(numeric, _SECTION_KEYS["rules"], where, problems)
-    good: dict[str, Any] = {k: v for k, v in vals.items() if _check_range(v, *_RULE_RANGES[k], where, k, problems)}
+    good: dict[str, Any] = {
+        k: v for k, v in vals.items() if _check_range(v, *_RULE_RANGES[k], where, k, problems)
+    }
     for key, value in flags.items():
         if not isinstance(value, bool):
             problems.add(f"{SCENARIO_FILE} {where}: '{key}' = {value!r} must be true or false")
@@ -515,13 +570,17 @@ def _parse_rules(table: Any, shift_codes: set[str], problems: _Problems) -> S.Ru
     return rules
 
 
-def _parse_contracts(doc: dict[str, Any], shift_codes: set[str], problems: _Problems) -> dict[str, S.Contract]:
+def _parse_contracts(
+    doc: dict[str, Any], shift_codes: set[str], problems: _Problems
+) -> dict[str, S.Contract]:
     """The [[contracts]] tables: named per-agent overrides of [rules]."""
     contracts: dict[str, S.Contract] = {}
     if "contracts" not in doc:
         return contracts
     for i, tc in enumerate(_array_of_tables(doc, "contracts", "contract", problems), start=1):
-        where = f"[[contracts]] #{i}" + (f" '{tc.get('name')}'" if isinstance(tc, dict) and "name" in tc else "")
+        where = f"[[contracts]] #{i}" + (
+            f" '{tc.get('name')}'" if isinstance(tc, dict) and "name" in tc else ""
+        )
         if not isinstance(tc, dict):
             problems.add(f"{SCENARIO_FILE} {where}: must be a table")
             continue
@@ -561,14 +620,18 @@ def _parse_contracts(doc: dict[str, Any], shift_codes: set[str], problems: _Prob
                         )
                         ok = False
                     elif isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
-                        problems.add(f"{SCENARIO_FILE} {where}: max_shifts.{code} = {cap!r} must be a whole number >= 0")
+                        problems.add(
+                            f"{SCENARIO_FILE} {where}: max_shifts.{code} = {cap!r} must be a whole number >= 0"
+                        )
                         ok = False
                     else:
                         caps.append((code, cap))
                 values["max_shifts"] = tuple(caps)
         lo, hi = values.get("min_horizon_minutes"), values.get("max_horizon_minutes")
         if lo is not None and hi is not None and lo > hi:
-            problems.add(f"{SCENARIO_FILE} {where}: min_horizon_minutes {lo} is above max_horizon_minutes {hi}")
+            problems.add(
+                f"{SCENARIO_FILE} {where}: min_horizon_minutes {lo} is above max_horizon_minutes {hi}"
+            )
             ok = False
         if ok:
             contracts[name] = S.Contract(name=name, **values)
@@ -612,7 +675,9 @@ def _parse_breaks(doc: dict[str, Any], shift_codes: set[str], problems: _Problem
                 values["breaks"] = tuple(lengths)
         if "lunch_window" in b:
             window = b["lunch_window"]
-            times = [_parse_hhmm(t) if isinstance(t, str) else None for t in window] if len(window) == 2 else []
+            times = (
+                [_parse_hhmm(t) if isinstance(t, str) else None for t in window] if len(window) == 2 else []
+            )
             if len(times) != 2 or None in times:
                 problems.add(
                     f"{SCENARIO_FILE} {where}: 'lunch_window' = {window!r} must be two HH:MM times, "
@@ -630,7 +695,9 @@ def _parse_breaks(doc: dict[str, Any], shift_codes: set[str], problems: _Problem
                     ok = False
                 values["lunch_window"] = (w0, w1)
             if ok and not b.get("lunch_minutes"):
-                problems.add(f"{SCENARIO_FILE} {where}: 'lunch_window' is set but the rule has no lunch_minutes")
+                problems.add(
+                    f"{SCENARIO_FILE} {where}: 'lunch_window' is set but the rule has no lunch_minutes"
+                )
                 ok = False
         if "shifts" in b:
             codes = b["shifts"]
@@ -711,13 +778,17 @@ def parse_local_timestamps(
     return result
 
 
-def _numbers(values: pd.Series, name: str, column: str, problems: _Problems, *, allow_blank: bool) -> pd.Series:
+def _numbers(
+    values: pd.Series, name: str, column: str, problems: _Problems, *, allow_blank: bool
+) -> pd.Series:
     text = values.str.strip()
     num = pd.to_numeric(text.where(text != "", None), errors="coerce")
     bad = num.isna() & (text != "")
     bad |= ~np.isfinite(num.fillna(0))
     for i in values.index[bad]:
-        problems.add(f"{name} row {_row(i)}: {column} '{values[i]}' is not a number", kind=f"{name} {column} (number)")
+        problems.add(
+            f"{name} row {_row(i)}: {column} '{values[i]}' is not a number", kind=f"{name} {column} (number)"
+        )
     if not allow_blank:
         for i in values.index[text == ""]:
             problems.add(f"{name} row {_row(i)}: {column} is empty", kind=f"{name} {column} (empty)")
@@ -748,7 +819,9 @@ def validate_history(
             )
     offered = _numbers(frame[S.OFFERED], name, S.OFFERED, problems, allow_blank=False)
     for i in frame.index[offered < 0]:
-        problems.add(f"{name} row {_row(i)}: offered {frame[S.OFFERED][i]} is negative", kind=f"{name} offered (<0)")
+        problems.add(
+            f"{name} row {_row(i)}: offered {frame[S.OFFERED][i]} is negative", kind=f"{name} offered (<0)"
+        )
     aht = _numbers(frame[S.AHT_SECONDS], name, S.AHT_SECONDS, problems, allow_blank=True)
     for i in frame.index[(aht <= 0) | (aht > 4 * 3600)]:
         problems.add(
@@ -765,7 +838,9 @@ def validate_history(
         if col in frame.columns:
             v = _numbers(frame[col], name, col, problems, allow_blank=True)
             for i in frame.index[v < 0]:
-                problems.add(f"{name} row {_row(i)}: {col} {frame[col][i]} is negative", kind=f"{name} {col} (<0)")
+                problems.add(
+                    f"{name} row {_row(i)}: {col} {frame[col][i]} is negative", kind=f"{name} {col} (<0)"
+                )
             typed[col] = v
     if tz is not None:
         ts = parse_local_timestamps(frame[S.INTERVAL_START], tz, name, S.INTERVAL_START, problems)
@@ -782,7 +857,9 @@ def validate_history(
                 )
     if len(problems.lines) > n0 or tz is None:
         return None
-    cols = [S.QUEUE, S.INTERVAL_START, S.OFFERED, S.AHT_SECONDS] + [c for c in S.HISTORY_OPTIONAL if c in typed]
+    cols = [S.QUEUE, S.INTERVAL_START, S.OFFERED, S.AHT_SECONDS] + [
+        c for c in S.HISTORY_OPTIONAL if c in typed
+    ]
     return typed[cols].sort_values([S.QUEUE, S.INTERVAL_START]).reset_index(drop=True)
 
 
@@ -790,7 +867,10 @@ def validate_history(
 # agents.csv
 # ---------------------------------------------------------------------------
 def validate_agents(
-    frame: pd.DataFrame, queue_names: list[str], problems: _Problems, contracts: Mapping[str, S.Contract] | None = None
+    frame: pd.DataFrame,
+    queue_names: list[str],
+    problems: _Problems,
+    contracts: Mapping[str, S.Contract] | None = None,
 ) -> list[S.Agent]:
     name = AGENTS_FILE
     if _missing_columns(name, frame, S.AGENTS_COLUMNS, problems):
@@ -858,6 +938,10 @@ def validate_agents(
                 f"(contracts: {known})"
             )
             ok = False
+        coaching_text = str(r[S.COACHING]).strip().lower() if S.COACHING in frame.columns else ""
+        if coaching_text not in _YES | _NO:
+            problems.add(f"{name} row {row}: coaching '{r[S.COACHING]}' must be yes or no (or empty)")
+            ok = False
         if ok:
             agents.append(
                 S.Agent(
@@ -869,6 +953,7 @@ def validate_agents(
                     role=role,
                     start_date=start,  # type: ignore[arg-type]
                     contract=contract_name or None,
+                    coaching=coaching_text in _YES,
                 )
             )
     return agents
@@ -929,7 +1014,9 @@ def validate_time_off(
                 if not math.isfinite(weight) or weight < 0:
                     raise ValueError
             except ValueError:
-                problems.add(f"{name} row {row}: weight '{text}' must be a number of cost units >= 0, or blank")
+                problems.add(
+                    f"{name} row {row}: weight '{text}' must be a number of cost units >= 0, or blank"
+                )
                 ok = False
             if kind in S.HARD_TIME_OFF_KINDS:
                 problems.add(f"{name} row {row}: weight is only used by requests, not by {kind}")
@@ -958,7 +1045,9 @@ def validate_time_off(
     return out
 
 
-def _employee(r: pd.Series, name: str, row: int, agent_ids: set[str], problems: _Problems) -> tuple[str, bool]:
+def _employee(
+    r: pd.Series, name: str, row: int, agent_ids: set[str], problems: _Problems
+) -> tuple[str, bool]:
     """A row's employee_id, and whether agents.csv has it."""
     eid = r[S.EMPLOYEE_ID].strip()
     if agent_ids and eid not in agent_ids:
@@ -978,7 +1067,9 @@ def _parse_clock(text: str, *, allow_midnight_end: bool) -> int | None:
     return 24 * 60 if (allow_midnight_end and minute == 0) else minute
 
 
-def validate_availability(frame: pd.DataFrame, agent_ids: set[str], problems: _Problems) -> list[S.Availability]:
+def validate_availability(
+    frame: pd.DataFrame, agent_ids: set[str], problems: _Problems
+) -> list[S.Availability]:
     name = AVAILABILITY_FILE
     if _missing_columns(name, frame, S.AVAILABILITY_COLUMNS, problems):
         return []
@@ -1026,7 +1117,9 @@ def validate_shift_cover(
             problems.add(f"{name} row {row}: date '{r[S.DATE]}' is not a date; write YYYY-MM-DD")
             ok = False
         elif horizon is not None and not (horizon.start <= day <= horizon.end):
-            problems.add(f"{name} row {row}: date {day} is outside the horizon {horizon.start} to {horizon.end}")
+            problems.add(
+                f"{name} row {row}: date {day} is outside the horizon {horizon.start} to {horizon.end}"
+            )
             ok = False
         code = r[S.SHIFT_CODE].strip()
         if shift_codes and code not in shift_codes:
@@ -1050,7 +1143,9 @@ def validate_shift_cover(
                 continue
             seen[(day, code)] = row
             out.append(
-                S.ShiftCover(day, code, int(numbers["required"]), numbers[S.UNDER_WEIGHT], numbers[S.OVER_WEIGHT])
+                S.ShiftCover(
+                    day, code, int(numbers["required"]), numbers[S.UNDER_WEIGHT], numbers[S.OVER_WEIGHT]
+                )
             )
     return out
 
@@ -1061,14 +1156,18 @@ def validate_shift_cover(
 def _check_shift_grid(shifts: list[S.ShiftTemplate], problems: _Problems) -> None:
     for s in shifts:
         if s.start_minute % 15:
-            problems.add(f"{SCENARIO_FILE} [[shifts]] '{s.code}': start {s.start:%H:%M} must be on the 15-minute grid")
+            problems.add(
+                f"{SCENARIO_FILE} [[shifts]] '{s.code}': start {s.start:%H:%M} must be on the 15-minute grid"
+            )
         if s.length_minutes % 15:
             problems.add(
                 f"{SCENARIO_FILE} [[shifts]] '{s.code}': paid + unpaid minutes ({s.length_minutes}) must be a "
                 "multiple of 15"
             )
         if s.length_minutes > 16 * 60:
-            problems.add(f"{SCENARIO_FILE} [[shifts]] '{s.code}': shifts longer than 16 hours are not allowed")
+            problems.add(
+                f"{SCENARIO_FILE} [[shifts]] '{s.code}': shifts longer than 16 hours are not allowed"
+            )
 
 
 def build_scenario(raw: RawScenario) -> S.Scenario:
@@ -1097,11 +1196,15 @@ def build_scenario(raw: RawScenario) -> S.Scenario:
             problems.add(f"{SCENARIO_FILE} {line}")
     history = None
     if HISTORY_FILE in raw.frames:
-        history = validate_history(raw.frames[HISTORY_FILE], queue_names, horizon.timezone if horizon else None, problems)
+        history = validate_history(
+            raw.frames[HISTORY_FILE], queue_names, horizon.timezone if horizon else None, problems
+        )
         if history is not None and horizon is not None:
             for q in queues:
                 if not (history[S.QUEUE] == q.name).any():
-                    problems.add(f"{HISTORY_FILE}: no rows for queue '{q.name}'; the forecast needs its history")
+                    problems.add(
+                        f"{HISTORY_FILE}: no rows for queue '{q.name}'; the forecast needs its history"
+                    )
     contracts: dict[str, S.Contract] = parsed.get("contracts", {}) if parsed else {}
     agents: list[S.Agent] = []
     if AGENTS_FILE in raw.frames:
@@ -1146,6 +1249,12 @@ def build_scenario(raw: RawScenario) -> S.Scenario:
         except S.InputError as exc:
             for line in exc.problems:
                 problems.add(line)
+    sections = parsed.get("activities") if parsed else None
+    courses: list[S.Course] = []
+    if sections is not None:
+        if TRAINING_FILE in raw.frames:
+            sections["courses"] = sections["courses"] + validate_training(raw.frames[TRAINING_FILE], problems)
+        courses = check_activities(sections, agents, queue_names, problems)
     for w in warnings:
         log.warning(w)
     if problems or parsed is None or horizon is None or history is None:
@@ -1154,7 +1263,7 @@ def build_scenario(raw: RawScenario) -> S.Scenario:
             lines = [f"{raw.directory}: scenario could not be read"]
         raise S.InputError(lines)
     name = parsed.get("name") or raw.directory.name
-    return S.Scenario(
+    scenario = S.Scenario(
         name=name,
         horizon=horizon,
         queues=tuple(queues),
@@ -1170,11 +1279,20 @@ def build_scenario(raw: RawScenario) -> S.Scenario:
         shift_cover=tuple(shift_cover),
         availability=tuple(availability),
         break_rules=break_rules,
+        wellbeing=sections["wellbeing"],
+        courses=tuple(courses),
+        onboarding=sections["onboarding"],
+        mentoring=sections["mentoring"],
         country=parsed.get("country"),
         source_dir=str(raw.directory.resolve()),
         input_hashes=dict(raw.hashes),
         raw_toml=raw.texts.get(SCENARIO_FILE, ""),
     )
+    if scenario.mentoring is not None:
+        from wfm.activities import pair_mentors
+
+        pair_mentors(scenario)  # raises InputError naming the mentee without a mentor
+    return scenario
 
 
 # ---------------------------------------------------------------------------
@@ -1233,7 +1351,9 @@ def parse_forecast(frame: pd.DataFrame, scenario: S.Scenario, name: str = "forec
     return out[list(S.FORECAST_COLUMNS)]
 
 
-def parse_requirements(frame: pd.DataFrame, scenario: S.Scenario, name: str = "requirements.csv") -> pd.DataFrame:
+def parse_requirements(
+    frame: pd.DataFrame, scenario: S.Scenario, name: str = "requirements.csv"
+) -> pd.DataFrame:
     """Type a requirements CSV; ``agents_required_gross`` is what the roster covers."""
     out, problems = _typed_stage(
         frame,
@@ -1270,7 +1390,9 @@ def parse_activities(frame: pd.DataFrame, scenario: S.Scenario, name: str = "ros
     for i, v in frame[S.DATE].items():
         d = _parse_date(str(v)[:10])
         if d is None:
-            problems.add(f"{name} row {_row(i)}: date '{v}' is not a date; write YYYY-MM-DD", kind=f"{name} date")
+            problems.add(
+                f"{name} row {_row(i)}: date '{v}' is not a date; write YYYY-MM-DD", kind=f"{name} date"
+            )
         dates.append(d)
     out[S.DATE] = dates
     acts = out[S.ACTIVITY].str.upper()
@@ -1282,10 +1404,288 @@ def parse_activities(frame: pd.DataFrame, scenario: S.Scenario, name: str = "ros
     out[S.ACTIVITY] = acts
     paid = out[S.PAID].str.lower()
     for i in frame.index[~paid.isin(_TRUE | _FALSE)]:
-        problems.add(f"{name} row {_row(i)}: paid '{frame[S.PAID][i]}' must be TRUE or FALSE", kind=f"{name} paid")
+        problems.add(
+            f"{name} row {_row(i)}: paid '{frame[S.PAID][i]}' must be TRUE or FALSE", kind=f"{name} paid"
+        )
     out[S.PAID] = paid.isin(_TRUE)
     out[S.QUEUE] = out[S.QUEUE].where(out[S.QUEUE] != "", None)
     if problems:
         raise S.InputError(problems.finish())
     out[S.MINUTES] = out[S.MINUTES].round().astype(int)
     return out[list(S.HR_IMPORT_COLUMNS)]
+
+
+# ---------------------------------------------------------------------------
+# [wellbeing], [onboarding], [mentoring], [[courses]] and training.csv
+# ---------------------------------------------------------------------------
+# kind of each key: ("int", lo, hi), ("float", lo, hi), ("bool",), ("window",), ("strs",), ("weekdays",), ("dates",)
+_WELLBEING_SPEC: dict[str, tuple] = {
+    "max_continuous_phone_minutes": ("int", 30, 12 * 60),
+    "no_late_then_early": ("bool",),
+    "max_consecutive_late": ("int", 1, 31),
+    "team_session_minutes": ("int", 15, 8 * 60),
+    "team_session_window": ("window",),
+    "team_session_min_share": ("float", 0.0, 1.0),
+    "recovery_minutes": ("int", 5, 60),
+    "recovery_after_minutes": ("int", 30, 12 * 60),
+    "recovery_occupancy": ("float", 0.0, 1.0),
+}
+_ONBOARDING_SPEC: dict[str, tuple] = {
+    "days": ("int", 0, 366),
+    "share": ("float", 0.0, 1.0),
+    "ramp_up_days": ("int", 0, 366),
+    "ramp_up_fraction": ("float", 0.0, 1.0),
+}
+_MENTORING_SPEC: dict[str, tuple] = {
+    "mentor_roles": ("strs",),
+    "max_mentees": ("int", 1, 50),
+    "same_shift_share": ("float", 0.0, 1.0),
+    "coaching_minutes": ("int", 0, 8 * 60),
+    "min_week_days": ("int", 1, 7),
+}
+_COURSE_SPEC: dict[str, tuple] = {
+    "name": ("str",),
+    "session_minutes": ("int", 15, 12 * 60),
+    "sessions": ("int", 1, 31),
+    "roles": ("strs",),
+    "skills": ("strs",),
+    "agents": ("strs",),
+    "capacity": ("int", 1, 10_000),
+    "trainer": ("str",),
+    "weekdays": ("weekdays",),
+    "dates": ("dates",),
+    "window": ("window",),
+    "hard": ("bool",),
+}
+TRAINING_COLUMNS = (
+    "course",
+    "session_minutes",
+    "sessions",
+    "roles",
+    "skills",
+    "agents",
+    "capacity",
+    "trainer",
+    "days",
+    "window",
+    "hard",
+)
+_YES = {"yes", "true", "1", "y"}
+_NO = {"no", "false", "0", "n", ""}
+
+
+def _typed_value(value: Any, spec: tuple, where: str, key: str, problems: _Problems) -> Any:
+    """``value`` converted per ``spec`` (see _WELLBEING_SPEC), or None with a problem recorded."""
+    kind = spec[0]
+    bad = f"{where}: '{key}' = {value!r}"
+    if kind in ("int", "float"):
+        ok_type = isinstance(value, int if kind == "int" else (int, float)) and not isinstance(value, bool)
+        if not ok_type or not spec[1] <= value <= spec[2]:
+            noun = "a whole number" if kind == "int" else "a number"
+            problems.add(f"{bad} must be {noun} from {spec[1]} to {spec[2]}")
+            return None
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            problems.add(f"{bad} must be true or false")
+            return None
+        return value
+    if kind == "str":
+        if not isinstance(value, str) or not value.strip():
+            problems.add(f"{bad} must be a non-empty text")
+            return None
+        return value.strip()
+    if kind in ("strs", "weekdays", "dates"):
+        if not isinstance(value, list) or not all(isinstance(v, (str, dt.date)) for v in value):
+            problems.add(f'{bad} must be a list, e.g. {key} = ["..."]')
+            return None
+        if kind == "strs":
+            return tuple(str(v).strip() for v in value if str(v).strip())
+        if kind == "weekdays":
+            names = [str(v).strip().lower() for v in value]
+            unknown = [n for n in names if n not in S.WEEKDAYS and n[:3] not in [w[:3] for w in S.WEEKDAYS]]
+            if unknown:
+                problems.add(f"{bad}: '{unknown[0]}' is not a weekday (monday .. sunday)")
+                return None
+            return tuple(sorted({[w[:3] for w in S.WEEKDAYS].index(n[:3]) for n in names}))
+        out = []
+        for v in value:
+            day = v if isinstance(v, dt.date) and not isinstance(v, dt.datetime) else _parse_date(v)
+            if day is None:
+                problems.add(f"{bad}: '{v}' is not a date; write YYYY-MM-DD")
+                return None
+            out.append(day)
+        return tuple(sorted(set(out)))
+    if kind == "window":
+        times = (
+            [_parse_hhmm(t) if isinstance(t, str) else None for t in value] if isinstance(value, list) else []
+        )
+        if len(times) != 2 or None in times:
+            problems.add(f'{bad} must be two HH:MM times, e.g. {key} = ["09:00", "17:00"]')
+            return None
+        w0 = times[0].hour * 60 + times[0].minute
+        w1 = times[1].hour * 60 + times[1].minute or 24 * 60
+        if w1 <= w0:
+            problems.add(f'{bad}: the end is not after the start (use "00:00" for midnight)')
+            return None
+        return (w0, w1)
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _typed_table(
+    table: Any, spec: dict[str, tuple], where: str, problems: _Problems
+) -> dict[str, Any] | None:
+    if not isinstance(table, dict):
+        problems.add(f"{where}: must be a table")
+        return None
+    out: dict[str, Any] = {}
+    ok = True
+    for key, value in table.items():
+        if key not in spec:
+            problems.add(f"{where}: unknown key '{key}' (known keys: {', '.join(spec)})")
+            ok = False
+            continue
+        typed = _typed_value(value, spec[key], where, key, problems)
+        if typed is None:
+            ok = False
+        else:
+            out[key] = typed
+    return out if ok else None
+
+
+def parse_activity_sections(doc: dict[str, Any], problems: _Problems) -> dict[str, Any]:
+    """[wellbeing], [onboarding], [mentoring] and [[courses]] of scenario.toml (cross-checked in build_scenario)."""
+    out: dict[str, Any] = {"wellbeing": S.Wellbeing(), "onboarding": None, "mentoring": None, "courses": []}
+    if "wellbeing" in doc:
+        vals = _typed_table(doc["wellbeing"], _WELLBEING_SPEC, f"{SCENARIO_FILE} [wellbeing]", problems)
+        if vals is not None:
+            out["wellbeing"] = S.Wellbeing(**vals)
+    if "onboarding" in doc:
+        vals = _typed_table(doc["onboarding"], _ONBOARDING_SPEC, f"{SCENARIO_FILE} [onboarding]", problems)
+        if vals is not None:
+            out["onboarding"] = S.Onboarding(**vals)
+    if "mentoring" in doc:
+        where = f"{SCENARIO_FILE} [mentoring]"
+        vals = _typed_table(doc["mentoring"], _MENTORING_SPEC, where, problems)
+        if vals is not None:
+            bad = [r for r in vals.get("mentor_roles", ()) if r not in S.ROLES]
+            if bad:
+                problems.add(f"{where}: mentor_roles '{bad[0]}' is not a role (roles: {', '.join(S.ROLES)})")
+            else:
+                out["mentoring"] = S.Mentoring(**vals)
+    if "courses" in doc:
+        for i, tb in enumerate(_array_of_tables(doc, "courses", "course", problems), start=1):
+            where = f"{SCENARIO_FILE} [[courses]] #{i}"
+            vals = _typed_table(tb, _COURSE_SPEC, where, problems)
+            if vals is None:
+                continue
+            missing = [k for k in ("name", "session_minutes") if k not in vals]
+            if missing:
+                problems.add(f"{where}: missing required key '{missing[0]}'")
+                continue
+            out["courses"].append((where, S.Course(**vals)))
+    return out
+
+
+def validate_training(frame: pd.DataFrame, problems: _Problems) -> list[tuple[str, S.Course]]:
+    """training.csv: one course per row (the [[courses]] keys; ';'-separated lists, window '09:00-17:00')."""
+    name = TRAINING_FILE
+    if _missing_columns(name, frame, ("course", "session_minutes"), problems):
+        return []
+    unknown = [c for c in frame.columns if c not in TRAINING_COLUMNS]
+    if unknown:
+        problems.add(f"{name}: unknown column '{unknown[0]}' (columns: {', '.join(TRAINING_COLUMNS)})")
+        return []
+    courses = []
+    for i, r in frame.iterrows():
+        where = f"{name} row {_row(i)}"
+        table: dict[str, Any] = {}
+        ok = True
+        for col in frame.columns:
+            text = str(r[col]).strip()
+            if not text:
+                continue
+            key = {"course": "name"}.get(col, col)
+            if col in ("session_minutes", "sessions", "capacity"):
+                try:
+                    table[key] = int(text)
+                except ValueError:
+                    problems.add(f"{where}: {col} '{text}' must be a whole number")
+                    ok = False
+            elif col in ("roles", "skills", "agents"):
+                table[key] = [v.strip() for v in text.split(";") if v.strip()]
+            elif col == "days":
+                parts = [v.strip() for v in text.split(";") if v.strip()]
+                if all(_parse_date(p) is not None for p in parts):
+                    table["dates"] = parts
+                else:
+                    table["weekdays"] = parts
+            elif col == "window":
+                table[key] = [v.strip() for v in text.split("-")]
+            elif col == "hard":
+                if text.lower() not in _YES | _NO:
+                    problems.add(f"{where}: hard '{text}' must be yes or no")
+                    ok = False
+                else:
+                    table[key] = text.lower() in _YES
+            else:
+                table[key] = text
+        vals = _typed_table(table, _COURSE_SPEC, where, problems) if ok else None
+        if vals is not None:
+            courses.append((where, S.Course(**vals)))
+    return courses
+
+
+def check_activities(
+    sections: dict[str, Any], agents: list[S.Agent], queue_names: list[str], problems: _Problems
+) -> list[S.Course]:
+    """Cross-check courses and mentoring against agents.csv; returns the courses."""
+    ids = {a.employee_id for a in agents}
+    courses: list[S.Course] = []
+    seen: dict[str, str] = {}
+    for where, course in sections["courses"]:
+        ok = True
+        if course.name in seen:
+            problems.add(f"{where}: course name '{course.name}' is already used by {seen[course.name]}")
+            ok = False
+        seen.setdefault(course.name, where)
+        for role in course.roles:
+            if role not in S.ROLES:
+                problems.add(f"{where}: roles '{role}' is not a role (roles: {', '.join(S.ROLES)})")
+                ok = False
+        for skill in course.skills:
+            if skill not in queue_names:
+                problems.add(f"{where}: skills '{skill}' is not a queue (queues: {', '.join(queue_names)})")
+                ok = False
+        for eid in course.agents + ((course.trainer,) if course.trainer else ()):
+            if agents and eid not in ids:
+                problems.add(f"{where}: '{eid}' is not an employee_id in {AGENTS_FILE}")
+                ok = False
+        if (
+            ok
+            and agents
+            and not any(
+                a.role in course.roles or set(a.skills) & set(course.skills) or a.employee_id in course.agents
+                for a in agents
+                if a.employee_id != course.trainer
+            )
+        ):
+            problems.add(
+                f"{where}: course '{course.name}' has no attendees (no agent matches its roles, skills or agents)"
+            )
+            ok = False
+        if ok and course.session_minutes % 15:
+            problems.add(f"{where}: session_minutes {course.session_minutes} must be a multiple of 15")
+            ok = False
+        if ok and course.window[1] - course.window[0] < course.session_minutes:
+            problems.add(f"{where}: window is shorter than session_minutes {course.session_minutes}")
+            ok = False
+        if ok:
+            courses.append(course)
+    wb: S.Wellbeing = sections["wellbeing"]
+    if wb.team_session_minutes and wb.team_session_minutes % 15:
+        problems.add(f"{SCENARIO_FILE} [wellbeing]: team_session_minutes must be a multiple of 15")
+    mentoring: S.Mentoring | None = sections["mentoring"]
+    if mentoring is not None and mentoring.coaching_minutes % 15:
+        problems.add(f"{SCENARIO_FILE} [mentoring]: coaching_minutes must be a multiple of 15")
+    return courses
