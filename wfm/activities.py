@@ -326,6 +326,15 @@ def ramp_fraction(scenario: Scenario, agent: Agent, day: dt.date) -> float:
     return scenario.onboarding.ramp_up_fraction if ramping(scenario, agent, day) else 1.0  # type: ignore[union-attr]
 
 
+def ramp_minutes(minutes: int, fraction: float) -> int:
+    """On-phone minutes a ramping agent counts for in coverage: ``fraction`` of ``minutes``, rounded down.
+
+    >>> ramp_minutes(15, 0.5)
+    7
+    """
+    return int(math.floor(minutes * fraction + 1e-9))
+
+
 def ramp_skills(scenario: Scenario, agent: Agent, day: dt.date) -> tuple[str, ...]:
     """The queues ``agent`` may serve on ``day``: their first listed skill during ramp-up, else all."""
     return agent.skills[:1] if ramping(scenario, agent, day) else agent.skills
@@ -346,6 +355,7 @@ __all__ = [
     "onboarding_minutes",
     "pair_mentors",
     "ramp_fraction",
+    "ramp_minutes",
     "ramp_skills",
     "ramping",
 ]

@@ -39,6 +39,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from wfm import schema as S
+from wfm.activities import ramp_fraction, ramping
 from wfm.roster.penalties import SCALE, Penalty
 from wfm.roster.rules import skills
 from wfm.roster.shifts import shift_family
@@ -189,6 +190,12 @@ class RosterModel:
                 w = m.new_int_var(0, len(self.shifts), f"works[{agent.employee_id},{day}]")
                 m.add(sum(day_vars) == w)
                 self.works[a, d] = w
+        # ramp-up (wfm.activities): a new hire serves only their first skill and counts as a fraction
+        self.ramp: dict[tuple[int, int], float] = {}
+        for a, agent in enumerate(self.agents):
+            for d, day in enumerate(self.days):
+                if ramping(self.scenario, agent, day):
+                    self.ramp[a, d] = ramp_fraction(self.scenario, agent, day)
         self.crew: dict[tuple[str, int, int], cp_model.IntVar] = {}
         for q in self.queues:
             skilled = sum(q in qs for qs in self.agent_queues)
@@ -197,6 +204,12 @@ class RosterModel:
             for d, day in enumerate(self.days):
                 for s, shift in enumerate(self.shifts):
                     self.crew[q, d, s] = m.new_int_var(0, skilled, f"crew[{q},{day},{shift.code}]")
+
+    def queues_on(self, d: int) -> list[tuple[str, ...]]:
+        """The queues each agent may serve on day ``d`` (only the first skill while ramping up)."""
+        return [
+            (self.agents[a].skills[0],) if (a, d) in self.ramp else qs for a, qs in enumerate(self.agent_queues)
+        ]
 
     def paid_minutes(self, a: int, days: Sequence[int]) -> cp_model.LinearExprT:
         """Paid minutes agent ``a`` works on ``days`` (a linear expression)."""

@@ -457,7 +457,7 @@ def _chosen_shifts(rm: RosterModel, value: Value) -> dict[tuple[int, int], tuple
     chosen: dict[tuple[int, int], tuple[int, str]] = {}
     for (d, s), agents in sorted(working.items()):
         crews = {q: value(rm.crew[q, d, s]) for q in rm.queues if (q, d, s) in rm.crew}
-        allowed = restricted_queues(rm, fixed, d, s) if fixed else rm.agent_queues
+        allowed = restricted_queues(rm, fixed, d, s) if fixed else rm.queues_on(d)
         for a, q in skills.assign_queues(agents, allowed, crews).items():
             chosen[a, d] = (s, q)
     return chosen
