@@ -43,7 +43,7 @@ def day_row(eid, d, kind, minutes=0):
 
 
 def frame(rows):
-    return pd.DataFrame(rows, columns=list(S.HR_IMPORT_COLUMNS))
+    return pd.DataFrame(rows, columns=list(S.HR_IMPORT_REQUIRED)).assign(detail="")
 
 
 def base_rows(sc, *, e001=("D09",) * 5 + ("OFF", "OFF")):

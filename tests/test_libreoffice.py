@@ -72,7 +72,7 @@ def _with_breaks(activities: pd.DataFrame) -> pd.DataFrame:
                     r.shift_code,
                 )
             )
-    out = pd.concat([activities, pd.DataFrame(rows, columns=list(S.HR_IMPORT_COLUMNS))], ignore_index=True)
+    out = pd.concat([activities, pd.DataFrame(rows, columns=list(S.HR_IMPORT_REQUIRED)).assign(detail="")], ignore_index=True)
     rank = out[S.ACTIVITY].map(ACTIVITY_ORDER)
     return (
         out.assign(_rank=rank)

@@ -434,7 +434,7 @@ def test_simulate_roster_uses_checker_coverage():
         t = shift_segments(shift, MONDAY, TZ)
         rows.append((eid, MONDAY, "SHIFT", t.start, t.end, 480, True, "retail", "S08"))
         rows.append((eid, MONDAY, "LUNCH", t.lunch_start, t.lunch_end, 30, False, None, "S08"))
-    acts = pd.DataFrame(rows, columns=list(S.HR_IMPORT_COLUMNS))
+    acts = pd.DataFrame(rows, columns=list(S.HR_IMPORT_REQUIRED)).assign(detail="")
     fc = _forecast("retail", np.full(48, 10.0), start="2026-12-07 00:00")
     sim = simulate_roster(sc, fc, acts, replications=2, seed=0)
     iv = sim.intervals.set_index(S.DS)

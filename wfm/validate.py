@@ -1378,6 +1378,8 @@ _FALSE = {"false", "0", "no", "n", "f", ""}
 
 def parse_activities(frame: pd.DataFrame, scenario: S.Scenario, name: str = "roster.csv") -> pd.DataFrame:
     """Type HR_Import rows read from a CSV or a workbook sheet (all cells as text)."""
+    if S.DETAIL not in frame.columns:  # optional: rosters written before activities had details
+        frame = frame.assign(**{S.DETAIL: ""})
     out, problems = _typed_stage(
         frame,
         name,

@@ -417,7 +417,7 @@ def _as_bool(v: Any) -> bool | None:
 # ---------------------------------------------------------------------------
 def _hr_import(sheet: _Sheet, scenario: Scenario, problems: _Problems) -> pd.DataFrame:
     cols = {c: sheet.column(c) for c in S.HR_IMPORT_COLUMNS}
-    missing = [c for c, j in cols.items() if j is None]
+    missing = [c for c, j in cols.items() if j is None and c != S.DETAIL]  # detail: optional (older workbooks)
     if missing:
         found = ", ".join(_text(h) for h in sheet.header)
         problems.add(f"sheet {sheet.name}: missing column(s) {', '.join(missing)} (columns found: {found})")
@@ -481,7 +481,8 @@ def _hr_import(sheet: _Sheet, scenario: Scenario, problems: _Problems) -> pd.Dat
             problems.add(line)
         if not errors:
             assert minutes is not None
-            out.append((eid, day, activity, times[0], times[1], int(round(minutes)), paid, queue, code))
+            detail = _text(cell[S.DETAIL][0]) if S.DETAIL in cell else ""
+            out.append((eid, day, activity, times[0], times[1], int(round(minutes)), paid, queue, code, detail))
     frame = pd.DataFrame(out, columns=list(S.HR_IMPORT_COLUMNS))
     return _typed(frame, tz)
 
@@ -679,6 +680,7 @@ def merge_edits(
             )
     merged = activities[keep]
     if added:
+        added = [row + ("",) * (len(S.HR_IMPORT_COLUMNS) - len(row)) for row in added]
         extra = _typed(pd.DataFrame(added, columns=list(S.HR_IMPORT_COLUMNS)), scenario.horizon.timezone)
         merged = pd.concat([merged, extra], ignore_index=True) if len(merged) else extra
     order = {name: i for i, name in enumerate(S.ACTIVITIES)}

@@ -73,6 +73,8 @@ GREEDY_ROUNDS = 4
 MIN_SOLVE_SECONDS = 0.3
 """Below this much time left for a model, its greedy placement is kept without CP-SAT."""
 MINUTES_PER_DAY = 24 * 60
+SEARCH_NODES = 50_000
+"""Most partial placements tried for one agent-day before it is declared impossible."""
 
 
 # ---------------------------------------------------------------------------
@@ -80,11 +82,17 @@ MINUTES_PER_DAY = 24 * 60
 # ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Block:
-    """A break or lunch inside a shift: ``offset_minutes`` after the shift start, lasting ``minutes``."""
+    """An off-phone block inside a shift: ``offset_minutes`` after the shift start, lasting ``minutes``.
 
-    activity: str  # "BREAK" (paid) or "LUNCH" (unpaid)
+    ``activity`` is BREAK (paid) or LUNCH (unpaid) from the ``[[breaks]]``
+    rule, or TRAINING, MENTORING or WELLBEING (paid; ``detail`` says which
+    course, coaching or session; see :mod:`wfm.roster.intraday`).
+    """
+
+    activity: str
     offset_minutes: int
     minutes: int
+    detail: str = ""
 
     @property
     def paid(self) -> bool:
@@ -97,11 +105,18 @@ class Block:
 
 @dataclass(frozen=True)
 class BlockSpec:
-    """One block a rule asks for, with every start it may take (minutes after the shift start)."""
+    """One block a shift needs, with every start it may take (minutes after the shift start).
+
+    ``relief`` blocks (breaks, lunch) keep the rule's ``min_gap_minutes`` on the
+    phone between each other; activities (training, coaching, sessions) only
+    must not overlap anything.
+    """
 
     activity: str
     minutes: int
     candidates: tuple[int, ...]
+    relief: bool = True
+    detail: str = ""
 
 
 def rule_for(shift: ShiftTemplate, rules: Sequence[BreakRule]) -> BreakRule | None:
@@ -155,12 +170,23 @@ def block_specs(shift: ShiftTemplate, rule: BreakRule) -> list[BlockSpec]:
     return specs
 
 
+def rule_specs(shift: ShiftTemplate, rule: BreakRule | None) -> list[BlockSpec]:
+    """The relief blocks ``shift`` needs: its rule's (:func:`block_specs`) or, without a rule, its lunch at the fixed place."""
+    if rule is not None:
+        return block_specs(shift, rule)
+    if shift.unpaid_minutes:
+        from wfm.roster.shifts import lunch_window
+
+        return [BlockSpec("LUNCH", shift.unpaid_minutes, (lunch_window(shift)[0],))]
+    return []
+
+
 def _equal_pairs(specs: Sequence[BlockSpec]) -> list[tuple[int, int]]:
     """Pairs (i, j), i < j, of consecutive identical blocks: i is placed before j (symmetry)."""
     pairs = []
     for j, b in enumerate(specs):
         for i in range(j - 1, -1, -1):
-            if (specs[i].activity, specs[i].minutes) == (b.activity, b.minutes):
+            if specs[i] == b:
                 pairs.append((i, j))
                 break
     return pairs
@@ -250,17 +276,26 @@ def default_blocks(shift: ShiftTemplate, rule: BreakRule | None) -> tuple[Block,
     return fallback
 
 
-def phone_minutes(shift: ShiftTemplate, blocks: Sequence[Block], interval_minutes: int) -> dict[int, int]:
+def phone_minutes(
+    shift: ShiftTemplate, blocks: Sequence[Block], interval_minutes: int, fraction: float = 1.0
+) -> dict[int, int]:
     """On-phone minutes of ``shift`` per interval offset from its day's midnight, less ``blocks``.
+
+    An agent counting for ``fraction`` of an agent (ramp-up) counts
+    ``ramp_minutes`` of the shift's minutes less ``ramp_minutes`` of each
+    block's, per interval (:func:`wfm.activities.ramp_minutes`).
 
     >>> phone_minutes(ShiftTemplate("P", dt.time(9), 120), [Block("BREAK", 60, 15)], 30)
     {18: 30, 19: 30, 20: 15, 21: 30}
     """
-    minutes = _span_minutes(shift.start_minute, shift.end_minute, interval_minutes)
+    minutes = {
+        t: _counted(m, fraction)
+        for t, m in _span_minutes(shift.start_minute, shift.end_minute, interval_minutes).items()
+    }
     for b in blocks:
         start = shift.start_minute + b.offset_minutes
         for t, m in _span_minutes(start, start + b.minutes, interval_minutes).items():
-            minutes[t] -= m
+            minutes[t] -= _counted(m, fraction)
     return {t: m for t, m in sorted(minutes.items()) if m > 0}
 
 
@@ -341,6 +376,9 @@ class Grid:
     interval_starts: pd.DatetimeIndex
     queues: tuple[str, ...]
     requirement: dict[str, np.ndarray] = field(repr=False)
+    occupancy: dict[str, np.ndarray] | None = field(
+        default=None, repr=False
+    )  # planned, per queue and interval
 
     @classmethod
     def of_model(cls, rm) -> Grid:
@@ -353,6 +391,7 @@ class Grid:
             rm.interval_starts,
             rm.queues,
             rm.requirement,
+            getattr(rm, "occupancy", None),
         )
 
     @classmethod
@@ -360,7 +399,7 @@ class Grid:
         """The grid of ``scenario`` with ``requirements`` (queue, ds, agents_required_gross)."""
         from types import SimpleNamespace
 
-        from wfm.roster.model import _interval_starts, _requirement_minutes
+        from wfm.roster.model import _interval_starts, _requirement_minutes, planned_occupancy
 
         h = scenario.horizon
         days = h.days
@@ -380,6 +419,7 @@ class Grid:
             _interval_starts(days[0], n, h.interval_minutes, h.timezone),
             ns.queues,
             _requirement_minutes(ns, requirements),
+            planned_occupancy(ns, requirements),
         )
 
 
@@ -391,6 +431,8 @@ class Work:
     day: int
     shift: ShiftTemplate
     queue: str
+    fraction: float = 1.0  # share of an agent the worker counts for in coverage (ramp-up)
+    extra: tuple[BlockSpec, ...] = ()  # onboarding, recovery and sessions (wfm.roster.intraday)
 
 
 @dataclass(frozen=True)
@@ -586,9 +628,9 @@ class _Unit:
         self.works = works
         self.days = set(days)
         self.rules = [by_shift.get(w.shift.code) for w in works]
-        self.specs = [
-            block_specs(w.shift, r) if r is not None else [] for w, r in zip(works, self.rules, strict=True)
-        ]
+        self.specs = [rule_specs(w.shift, r) + list(w.extra) for w, r in zip(works, self.rules, strict=True)]
+        self.gaps = [r.min_gap_minutes if r is not None else 0 for r in self.rules]
+        self.max_run = scenario.wellbeing.max_continuous_phone_minutes
         self.tiers, self.over_coeff = tiers_and_over(scenario.weights, grid.interval_minutes)
         iv, ipd = grid.interval_minutes, grid.intervals_per_day
         # base[q, t]: shift minutes in interval t (everyone on the phone); each block takes its minutes off
@@ -597,7 +639,7 @@ class _Unit:
             for k, m in _span_minutes(w.shift.start_minute, w.shift.end_minute, iv).items():
                 t = w.day * ipd + k
                 if t < grid.n_intervals:
-                    self.base[w.queue, t] += m
+                    self.base[w.queue, t] += _counted(m, w.fraction)
         # cuts[i][b][c]: {t: minutes} the block b of work i takes from interval t at candidate c
         self.cuts: list[list[list[dict[int, int]]]] = []
         for w, specs in zip(works, self.specs, strict=True):
@@ -607,7 +649,7 @@ class _Unit:
                 for c in spec.candidates:
                     start = w.shift.start_minute + c
                     cut = {
-                        w.day * ipd + k: m
+                        w.day * ipd + k: _counted(m, w.fraction)
                         for k, m in _span_minutes(start, start + spec.minutes, iv).items()
                         if w.day * ipd + k < grid.n_intervals
                     }
@@ -704,7 +746,7 @@ class _Unit:
                 for k, m in _span_minutes(start, start + b.minutes, iv).items():
                     t = w.day * ipd + k
                     if t < self.grid.n_intervals:
-                        values[w.queue, t] -= m
+                        values[w.queue, t] -= _counted(m, w.fraction)
         return values
 
     def ledger(self, chosen: Sequence[tuple[Block, ...]]) -> pd.DataFrame:
@@ -717,10 +759,26 @@ class _Unit:
 
     # -- the fixed-offset baseline and the greedy ----------------------------------------
     def baseline(self) -> list[tuple[Block, ...]]:
-        return [
-            default_blocks(w.shift, r) if r is not None else ()
-            for w, r in zip(self.works, self.rules, strict=True)
-        ]
+        """The fixed-offset placement: the rule's blocks at :func:`default_blocks`, activities at their earliest place."""
+        out = []
+        for i, (w, r) in enumerate(zip(self.works, self.rules, strict=True)):
+            if r is not None:
+                default = default_blocks(w.shift, r)
+            else:  # the lunch at its fixed place
+                default = tuple(
+                    Block(sp.activity, sp.candidates[0], sp.minutes) for sp in rule_specs(w.shift, None)
+                )
+            if not w.extra:
+                out.append(default)
+                continue
+            want = {(b.activity, b.minutes): b.offset_minutes for b in default}
+
+            def near(b: int, c: int, i: int = i, want=want) -> tuple:
+                spec = self.specs[i][b]
+                return (abs(spec.candidates[c] - want.get((spec.activity, spec.minutes), 0)), c)
+
+            out.append(self._blocks(i, self._search(i, near)))
+        return out
 
     def greedy(self, rounds: int = GREEDY_ROUNDS) -> list[tuple[Block, ...]]:
         """Each block at its cheapest allowed start given those placed before, then rounds of local search.
@@ -797,58 +855,52 @@ class _Unit:
         return total
 
     def _greedy_one(self, i: int, current: dict) -> list[int]:
-        specs, rule = self.specs[i], self.rules[i]
-        if not specs:
+        """Each block of agent-day ``i`` at its cheapest start given everyone else, keeping every rule."""
+        if not self.specs[i]:
             return []
         q = self.works[i].queue
-        gap = rule.min_gap_minutes
-        pairs = _equal_pairs(specs)
-        picks: dict[int, int] = {}
-        spans: list[tuple[int, int]] = []
-        # the longest block first: it has the fewest places
-        for b in sorted(range(len(specs)), key=lambda b: (-specs[b].minutes, b)):
-            spec = specs[b]
-            best, best_cost = None, None
-            for c, start in enumerate(spec.candidates):
-                lo, hi = start, start + spec.minutes + gap
-                if any(lo < h and s < hi for s, h in spans):
-                    continue
-                delta = 0
-                for t, m in self.cuts[i][b][c].items():
-                    v = current.get((q, t), 0)
-                    delta += self._price((q, t), v - m) - self._price((q, t), v)
-                if best_cost is None or delta < best_cost:
-                    best, best_cost = c, delta
-            if best is None:
-                return self._fallback(i)
-            picks[b] = best
-            start = spec.candidates[best]
-            spans.append((start, start + spec.minutes + gap))
-        # identical blocks in index order (the model's symmetry breaking)
-        for group in _groups(pairs):
-            starts = sorted(specs[b].candidates[picks[b]] for b in group)
-            for b, s in zip(group, starts, strict=True):
-                picks[b] = specs[b].candidates.index(s)
-        return [picks[b] for b in range(len(specs))]
 
-    def _fallback(self, i: int) -> list[int]:
-        blocks = feasible_blocks(self.works[i].shift, self.rules[i])
-        assert blocks is not None  # validation rejects rules that cannot hold
-        return self._picks(i, blocks)
+        def cost(b: int, c: int) -> tuple:
+            delta = 0
+            for t, m in self.cuts[i][b][c].items():
+                v = current.get((q, t), 0)
+                delta += self._price((q, t), v - m) - self._price((q, t), v)
+            return (delta, c)
+
+        return self._search(i, cost)
+
+    def _search(self, i: int, key) -> list[int]:
+        """:func:`search_blocks` for agent-day ``i``; an agent-day that cannot keep its rules is an error."""
+        w = self.works[i]
+        picks = search_blocks(self.specs[i], self.gaps[i], w.shift.length_minutes, self.max_run, key)
+        if picks is None:
+            raise S.InfeasibleRosterError(
+                f"{w.employee_id} on {self.grid.days[w.day]} ({w.shift.code}): the breaks, lunch and activities "
+                f"({_describe([(sp.detail or sp.activity, sp.minutes) for sp in self.specs[i]])}) cannot all fit "
+                "in the shift under its [[breaks]] rule"
+                + (f" and the {self.max_run}-minute limit on continuous phone time" if self.max_run else "")
+            )
+        return picks
 
     def _picks(self, i: int, blocks: Sequence[Block]) -> list[int]:
         specs = self.specs[i]
         free = sorted(blocks, key=lambda b: b.offset_minutes)
         picks = []
         for spec in specs:
-            blk = next(b for b in free if (b.activity, b.minutes) == (spec.activity, spec.minutes))
+            blk = next(
+                b
+                for b in free
+                if (b.activity, b.minutes, b.detail) == (spec.activity, spec.minutes, spec.detail)
+                and b.offset_minutes in spec.candidates
+            )
             free.remove(blk)
             picks.append(spec.candidates.index(blk.offset_minutes))
         return picks
 
     def _blocks(self, i: int, picks: Sequence[int]) -> tuple[Block, ...]:
         out = [
-            Block(s.activity, s.candidates[c], s.minutes) for s, c in zip(self.specs[i], picks, strict=True)
+            Block(s.activity, s.candidates[c], s.minutes, s.detail)
+            for s, c in zip(self.specs[i], picks, strict=True)
         ]
         return tuple(sorted(out, key=lambda b: b.offset_minutes))
 
@@ -872,17 +924,45 @@ class _Unit:
             x.append(per_block)
             if not specs:
                 continue
-            # one block at a time, and min_gap_minutes on the phone between two
-            gap = self.rules[i].min_gap_minutes
+            # one block at a time, and min_gap_minutes on the phone between two breaks or lunches
+            gap = self.gaps[i]
             horizon = w.shift.length_minutes + gap
-            by_slot: dict[int, list] = defaultdict(list)
-            for b, spec in enumerate(specs):
-                for c, start in enumerate(spec.candidates):
-                    for slot in range(start, min(start + spec.minutes + gap, horizon), GRID_MINUTES):
-                        by_slot[slot].append(per_block[b][c])
-            for slot in sorted(by_slot):
-                if len(by_slot[slot]) > 1:
-                    m.add_at_most_one(by_slot[slot])
+            families = [(0, False), (gap, True)] if gap else [(0, False)]
+            step = math.gcd(GRID_MINUTES, gap, *(spec.minutes for spec in specs))
+            for pad, relief_only in families:
+                by_slot: dict[int, list] = defaultdict(list)
+                for b, spec in enumerate(specs):
+                    if relief_only and not spec.relief:
+                        continue
+                    for c, start in enumerate(spec.candidates):
+                        for slot in range(
+                            start - start % step, min(start + spec.minutes + pad, horizon), step
+                        ):
+                            by_slot[slot].append(per_block[b][c])
+                for slot in sorted(by_slot):
+                    if len(by_slot[slot]) > 1:
+                        m.add_at_most_one(by_slot[slot])
+            if self.max_run:
+                # no stretch on the phone longer than max_run: from the shift start and from the end of
+                # every block, some block starts within max_run (or the shift ends)
+                length = w.shift.length_minutes
+                starts = [
+                    (spec.candidates[c], per_block[b][c])
+                    for b, spec in enumerate(specs)
+                    for c in range(len(spec.candidates))
+                ]
+                ends = [(0, None)] + [
+                    (spec.candidates[c] + spec.minutes, per_block[b][c])
+                    for b, spec in enumerate(specs)
+                    for c in range(len(spec.candidates))
+                ]
+                for end, lit in ends:
+                    if length - end <= self.max_run:
+                        continue
+                    nxt = [v for st, v in starts if end <= st <= end + self.max_run and v is not lit]
+                    ct = m.add_bool_or(nxt) if nxt else m.add_bool_or([m.new_constant(0)])
+                    if lit is not None:
+                        ct.only_enforce_if(lit)
             for a, b in _equal_pairs(specs):
                 start_a = cp_model.LinearExpr.weighted_sum(per_block[a], list(specs[a].candidates))
                 start_b = cp_model.LinearExpr.weighted_sum(per_block[b], list(specs[b].candidates))
@@ -948,3 +1028,81 @@ def _groups(pairs: Sequence[tuple[int, int]]) -> list[list[int]]:
             chain.append(nxt[chain[-1]])
         out.append(chain)
     return out
+
+
+def _counted(minutes: int, fraction: float) -> int:
+    """Minutes an agent counting for ``fraction`` of an agent adds to coverage (see wfm.activities.ramp_minutes)."""
+    if fraction >= 1.0:
+        return minutes
+    from wfm.activities import ramp_minutes
+
+    return ramp_minutes(minutes, fraction)
+
+
+def longest_phone_run(length_minutes: int, blocks: Sequence[tuple[int, int]]) -> int:
+    """Longest stretch on the phone in a shift of ``length_minutes`` with off-phone ``blocks`` (offset, minutes).
+
+    >>> longest_phone_run(540, [(120, 15), (240, 60), (420, 15)])
+    120
+    """
+    ready, longest = 0, 0
+    for start, minutes in sorted(blocks):
+        longest = max(longest, start - ready)
+        ready = max(ready, start + minutes)
+    return max(longest, length_minutes - ready)
+
+
+def search_blocks(
+    specs: Sequence[BlockSpec], gap: int, length_minutes: int, max_run: int | None, key=None
+) -> list[int] | None:
+    """Candidate index per spec of a placement keeping every rule of one agent-day, or None when none exists.
+
+    Depth-first over the blocks (the most constrained first), trying
+    candidates in ``key(block, candidate)`` order (default: earliest first);
+    the first complete placement is returned.  Overlaps and the relief
+    ``gap`` are pruned as blocks are placed, the longest on-phone stretch
+    (``max_run``) is checked when all are.  Identical blocks end in index
+    order (the model's symmetry breaking).  Gives up (None) after
+    :data:`SEARCH_NODES` partial placements.
+    """
+    if not specs:
+        return []
+    key = key or (lambda b, c: c)
+    order = sorted(range(len(specs)), key=lambda b: (len(specs[b].candidates), -specs[b].minutes, b))
+    ranked = {b: sorted(range(len(specs[b].candidates)), key=lambda c, b=b: key(b, c)) for b in order}
+    picks: dict[int, int] = {}
+    budget = [SEARCH_NODES]
+
+    def clash(b: int, start: int) -> bool:
+        spec = specs[b]
+        for o, c in picks.items():
+            other, s2 = specs[o], specs[o].candidates[c]
+            pad = gap if spec.relief and other.relief else 0
+            if start < s2 + other.minutes + pad and s2 < start + spec.minutes + pad:
+                return True
+        return False
+
+    def dfs(k: int) -> bool:
+        if k == len(order):
+            spans = [(specs[b].candidates[c], specs[b].minutes) for b, c in picks.items()]
+            return max_run is None or longest_phone_run(length_minutes, spans) <= max_run
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        b = order[k]
+        for c in ranked[b]:
+            if clash(b, specs[b].candidates[c]):
+                continue
+            picks[b] = c
+            if dfs(k + 1):
+                return True
+            del picks[b]
+        return False
+
+    if not dfs(0):
+        return None
+    for group in _groups(_equal_pairs(specs)):
+        starts = sorted(specs[b].candidates[picks[b]] for b in group)
+        for b, st in zip(group, starts, strict=True):
+            picks[b] = specs[b].candidates.index(st)
+    return [picks[b] for b in range(len(specs))]

@@ -88,7 +88,9 @@ class RosterModel:
         self.pins = None  # rules.pins.Pins: the previous roster of a repair (set by solve.build_model)
         self.pin_plan = None  # rules.pins.Plan: what the pins unit pinned (read by solve._chosen_shifts)
         # auxiliary variables and how to compute them from the others (see derive)
-        self.derived: list[tuple[cp_model.IntVar, Callable[[Callable[[cp_model.LinearExprT], int]], int]]] = []
+        self.derived: list[
+            tuple[cp_model.IntVar, Callable[[Callable[[cp_model.LinearExprT], int]], int]]
+        ] = []
 
         horizon = scenario.horizon
         self.tz = horizon.timezone
@@ -104,6 +106,7 @@ class RosterModel:
             self.days[0], self.n_intervals, self.interval_minutes, self.tz
         )
         self.requirement = _requirement_minutes(self, requirements)
+        self.occupancy = planned_occupancy(self, requirements)
 
         eids = [a.employee_id for a in self.agents]
         if len(set(eids)) != len(eids):
@@ -154,7 +157,11 @@ class RosterModel:
             else:
                 raise InputError(f"time_off: kind '{t.kind}' is not one of {', '.join(S.TIME_OFF_KINDS)}")
         for lists in (
-            self.leave_days, self.unavailable_days, self.day_off_requests, self.shift_requests, self.shift_off_requests,
+            self.leave_days,
+            self.unavailable_days,
+            self.day_off_requests,
+            self.shift_requests,
+            self.shift_off_requests,
         ):
             for a in lists:
                 lists[a] = sorted(set(lists[a]))
@@ -208,7 +215,8 @@ class RosterModel:
     def queues_on(self, d: int) -> list[tuple[str, ...]]:
         """The queues each agent may serve on day ``d`` (only the first skill while ramping up)."""
         return [
-            (self.agents[a].skills[0],) if (a, d) in self.ramp else qs for a, qs in enumerate(self.agent_queues)
+            (self.agents[a].skills[0],) if (a, d) in self.ramp else qs
+            for a, qs in enumerate(self.agent_queues)
         ]
 
     def paid_minutes(self, a: int, days: Sequence[int]) -> cp_model.LinearExprT:
@@ -216,7 +224,9 @@ class RosterModel:
         terms = [(self.y[a, d, s], shift.paid_minutes) for d in days for s, shift in enumerate(self.shifts)]
         return cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms])
 
-    def derive(self, var: cp_model.IntVar, compute: Callable[[Callable[[cp_model.LinearExprT], int]], int]) -> None:
+    def derive(
+        self, var: cp_model.IntVar, compute: Callable[[Callable[[cp_model.LinearExprT], int]], int]
+    ) -> None:
         """Register how an auxiliary variable follows from the others.
 
         ``compute(value)`` returns the variable's value given ``value(expr)``,
@@ -330,6 +340,21 @@ def _requirement_minutes(rm: RosterModel, requirements: pd.DataFrame) -> dict[st
         raise InputError("requirements: more than one row for the same queue and ds")
     for q, part in frame.groupby("q", sort=True):
         grid[q][part["t"].to_numpy()] = np.round(part["v"].to_numpy() * rm.interval_minutes).astype(np.int64)
+    return grid
+
+
+def planned_occupancy(rm, requirements: pd.DataFrame) -> dict[str, np.ndarray] | None:
+    """Planned occupancy per queue and interval (0 where nothing is planned), or None without the column."""
+    if S.OCCUPANCY not in requirements.columns or requirements.empty:
+        return None
+    grid = {q: np.zeros(rm.n_intervals, dtype=float) for q in rm.queues}
+    offsets = wall_clock_offsets(requirements[S.DS], rm.days[0], rm.tz)
+    t = (offsets // rm.interval_minutes).astype(np.int64)
+    values = pd.to_numeric(requirements[S.OCCUPANCY], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    inside = (t >= 0) & (t < rm.n_intervals)
+    for q, tt, v in zip(requirements[S.QUEUE].to_numpy()[inside], t[inside], values[inside], strict=True):
+        if q in grid:
+            grid[q][tt] = v
     return grid
 
 

@@ -27,12 +27,11 @@ import datetime as dt
 import pandas as pd
 
 from wfm import schema as S
-from wfm.roster.breaks import Block, default_blocks, phone_minutes, rule_for
+from wfm.roster.breaks import Block, default_blocks, phone_minutes, rule_for, rule_specs
 from wfm.roster.model import RosterModel
 from wfm.roster.shifts import (
     MINUTES_PER_DAY,
     leave_credit_minutes,
-    on_phone_minutes,
     shift_segments,
     wall_clock,
 )
@@ -52,11 +51,13 @@ def roster_frames(
     """
     assignments, activities, phone = [], [], []
     rules = rm.scenario.break_rules
-    if rules:
-        defaults = [default_blocks(s, rule_for(s, rules)) for s in rm.shifts]
-        phone_by_shift = [phone_minutes(s, b, rm.interval_minutes) for s, b in zip(rm.shifts, defaults, strict=True)]
-    else:
-        phone_by_shift = [on_phone_minutes(s, rm.interval_minutes) for s in rm.shifts]
+    # a day without placed blocks: the rule's fixed-offset blocks, or the lunch at its fixed place
+    defaults = [
+        default_blocks(s, rule_for(s, rules))
+        if rules and rule_for(s, rules) is not None
+        else tuple(Block(sp.activity, sp.candidates[0], sp.minutes) for sp in rule_specs(s, None))
+        for s in rm.shifts
+    ]
     for a, agent in enumerate(rm.agents):
         eid = agent.employee_id
         for d, day in enumerate(rm.days):
@@ -66,39 +67,26 @@ def roster_frames(
                 times = shift_segments(shift, day, rm.tz)
                 assignments.append((eid, day, shift.code))
                 activities.append(
-                    (eid, day, "SHIFT", times.start, times.end, shift.length_minutes, True, q, shift.code)
+                    (eid, day, "SHIFT", times.start, times.end, shift.length_minutes, True, q, shift.code, "")
                 )
-                placed = blocks.get((eid, day)) if rules and blocks else None
-                if rules:
-                    for b in defaults[s] if placed is None else placed:
-                        activities.append(
-                            (
-                                eid,
-                                day,
-                                b.activity,
-                                wall_clock(day, shift.start_minute + b.offset_minutes, rm.tz),
-                                wall_clock(day, shift.start_minute + b.end_offset, rm.tz),
-                                b.minutes,
-                                b.paid,
-                                None,
-                                shift.code,
-                            )
-                        )
-                elif shift.unpaid_minutes > 0:
+                placed = blocks.get((eid, day)) if blocks else None
+                day_blocks = defaults[s] if placed is None else placed
+                for b in day_blocks:
                     activities.append(
                         (
                             eid,
                             day,
-                            "LUNCH",
-                            times.lunch_start,
-                            times.lunch_end,
-                            shift.unpaid_minutes,
-                            False,
+                            b.activity,
+                            wall_clock(day, shift.start_minute + b.offset_minutes, rm.tz),
+                            wall_clock(day, shift.start_minute + b.end_offset, rm.tz),
+                            b.minutes,
+                            b.paid,
                             None,
                             shift.code,
+                            b.detail,
                         )
                     )
-                on_phone = phone_by_shift[s] if placed is None else phone_minutes(shift, placed, rm.interval_minutes)
+                on_phone = phone_minutes(shift, day_blocks, rm.interval_minutes, rm.ramp.get((a, d), 1.0))
                 for offset, minutes in on_phone.items():
                     t = d * rm.intervals_per_day + offset
                     if t < rm.n_intervals:
@@ -118,11 +106,12 @@ def roster_frames(
                         True,
                         None,
                         S.WORK_CODE_LEAVE,
+                        "",
                     )
                 )
             else:
                 assignments.append((eid, day, S.WORK_CODE_OFF))
-                activities.append((eid, day, "OFF", start, end, 0, False, None, S.WORK_CODE_OFF))
+                activities.append((eid, day, "OFF", start, end, 0, False, None, S.WORK_CODE_OFF, ""))
 
     assignments_df = pd.DataFrame(assignments, columns=list(S.ASSIGNMENT_COLUMNS))
     assignments_df = assignments_df.sort_values([S.EMPLOYEE_ID, S.DATE], kind="stable").reset_index(drop=True)

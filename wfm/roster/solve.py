@@ -361,7 +361,9 @@ def solve_roster(
     if status == cp_model.UNKNOWN and not extra_rules and pins is None and keeps_every_rule(rm):
         # CP-SAT ran out of time before reading the hint; the warm start keeps every built-in rule
         log.warning("roster: CP-SAT found nothing in %.1f s; returning the warm-start roster", search_limit)
-        solution = _solution(rm, _hint_value(rm), "FEASIBLE", -math.inf, seed, workers, time_limit, floor, wall)
+        solution = _solution(
+            rm, _hint_value(rm), "FEASIBLE", -math.inf, seed, workers, time_limit, floor, wall
+        )
         return _with_breaks(rm, _hint_value(rm), solution, breaks_limit, workers, seed, deterministic)
     if status == cp_model.INFEASIBLE:
         raise InfeasibleRosterError(
@@ -512,17 +514,25 @@ def _with_breaks(
     blocks, and ``placement`` reports the stage (its objective is the new
     ledger total).
     """
-    if not rm.scenario.break_rules:
+    from wfm.roster.intraday import needs_placement
+
+    if not needs_placement(rm.scenario):
         return solution
     from wfm.roster.breaks import Grid, Work, place_breaks
+    from wfm.roster.intraday import meetings_frame, with_activities
 
     chosen = _chosen_shifts(rm, value)
-    works = [
-        Work(rm.agents[a].employee_id, d, rm.shifts[s], q) for (a, d), (s, q) in sorted(chosen.items())
-    ]
+    grid = Grid.of_model(rm)
+    works = [Work(rm.agents[a].employee_id, d, rm.shifts[s], q) for (a, d), (s, q) in sorted(chosen.items())]
+    session_days = None
+    if getattr(rm, "session_days", None):
+        from wfm.roster.sessions_plan import chosen_session_days
+
+        session_days = chosen_session_days(rm, value)
+    works, sessions = with_activities(rm.scenario, grid, works, session_days)
     placed = place_breaks(
         rm.scenario,
-        Grid.of_model(rm),
+        grid,
         works,
         time_limit_seconds=max(1.0, time_limit),
         workers=workers,
@@ -543,6 +553,7 @@ def _with_breaks(
         queue_minutes=queue_minutes,
         penalties=penalties,
         placement=placed.info(other_costs),
+        meetings=meetings_frame(sessions, grid, rm.tz),
     )
 
 
