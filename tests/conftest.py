@@ -127,3 +127,13 @@ def requirements_for() -> Callable[..., pd.DataFrame]:
 
 
 __all__ = ["DEFAULT_SHIFTS", "MONDAY", "TZ", "Shrinkage", "make_agent", "make_requirements", "make_scenario"]
+
+
+@pytest.fixture(autouse=True)
+def _no_local_plan_store(monkeypatch, tmp_path_factory):
+    """Runs read a plan store when one exists ($WFM_DB, else outputs/wfm.db): point them at none.
+
+    A developer's own outputs/wfm.db would otherwise change what a test's run
+    plans.  Tests of the store set WFM_DB (or pass --db) themselves.
+    """
+    monkeypatch.setenv("WFM_DB", str(tmp_path_factory.getbasetemp() / "no-plan-store.db"))

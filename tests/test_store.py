@@ -547,6 +547,142 @@ def test_previous_burden_counts_the_live_rosters(run_dir, run_dir_2, db):
     assert store.previous_burden(db, ["E002"], dt.date(2027, 1, 1), 1)["E002"] == got["E002"]
 
 
+def _january(months: int = 1) -> S.Scenario:
+    """The small scenario moved to the week of 2027-01-04, carrying ``months`` of burden."""
+    december = load_scenario(FIXTURE)
+    return dataclasses.replace(
+        december,
+        horizon=dataclasses.replace(december.horizon, start=dt.date(2027, 1, 4), end=dt.date(2027, 1, 10)),
+        rules=dataclasses.replace(december.rules, fairness_history_months=months),
+    )
+
+
+def _sha256_frame(frame: pd.DataFrame) -> str:
+    import hashlib
+
+    return hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()
+
+
+def test_the_pipeline_carries_the_published_burden_into_the_next_month(run_dir, db):
+    january = _january(months=1)  # window 2026-12-04 .. 2027-01-03: the published week of December
+    assert pipeline.with_store(january, None) is january  # no store: nothing changes
+    store.publish(run_dir, db, now=dt.datetime(2026, 12, 1))
+    planned = pipeline.with_store(january, db, actuals=False)
+    frame = planned.fairness_history
+    assert list(frame.columns) == list(S.FAIRNESS_HISTORY_COLUMNS)
+    assert frame[S.EMPLOYEE_ID].tolist() == [a.employee_id for a in january.agents]
+    assert (frame["months"] == 1).all()
+    expected = _independent_burden(run_dir / "roster.csv", dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+    zero = {"weekends": 0, "late_shifts": 0, "holidays": 0}
+    for r in frame.itertuples(index=False):
+        got = {"weekends": r.weekends, "late_shifts": r.late_shifts, "holidays": r.holidays}
+        assert got == expected.get(r.employee_id, zero), r.employee_id
+    assert frame["weekends"].sum() > 0
+    # the record of the inputs: the months carried and a hash of the frame, beside the file hashes
+    assert planned.input_hashes["store:fairness_history"] == _sha256_frame(frame)
+    assert "store:actuals" not in planned.input_hashes  # no actuals imported
+    info = run_info_for(planned, None, dt.datetime(2027, 1, 1), 1.0)
+    assert info["fairness_history_months"] == 1
+    assert info["input_sha256"]["store:fairness_history"] == _sha256_frame(frame)
+    assert "fairness_history_months" not in run_info_for(january, None, dt.datetime(2027, 1, 1), 1.0)
+    # [rules] fairness_history_months = 0 carries nothing
+    assert pipeline.with_store(_january(months=0), db).fairness_history is None
+
+
+def test_imported_actuals_extend_the_forecasts_training_history(actuals_file, db):
+    january = _january()
+    store.import_actuals(actuals_file, db)  # 2026-12-07 .. 13, after history.csv ends (2026-12-06)
+    assert january.history[S.INTERVAL_START].max() < pd.Timestamp("2026-12-07", tz=TZ)
+    planned = pipeline.with_store(january, db, fairness=False)
+    assert planned.fairness_history is None
+    history = planned.history
+    added = history[history[S.INTERVAL_START] >= pd.Timestamp("2026-12-07", tz=TZ)]
+    raw = pd.read_csv(actuals_file)
+    assert len(added) == len(raw) and added[S.OFFERED].sum() == raw["offered"].sum()
+    assert len(history) == len(january.history) + len(raw)
+    extra = store.actuals_for_history(january, db)
+    assert planned.input_hashes["store:actuals"] == _sha256_frame(extra)
+    # the forecast learns from them: the last four weeks' average now includes the imported week
+    models = {q.name: "hist_avg_4w" for q in january.queues}
+    before = pipeline.run_forecast(january, models=models)
+    after = pipeline.run_forecast(planned, models=models)
+    assert after[S.YHAT].sum() != pytest.approx(before[S.YHAT].sum(), rel=1e-3)
+
+
+def test_plan_store_is_used_when_given_or_present(monkeypatch, tmp_path, sqlite_db):
+    monkeypatch.delenv(store.ENV_VAR, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert pipeline.plan_store(None) is None  # no --db, no $WFM_DB, no outputs/wfm.db: no store
+    with pytest.raises(
+        store.StoreError, match="--db missing.db: no plan store here yet; publish a run first"
+    ):
+        pipeline.plan_store("missing.db")
+    store.open_store(sqlite_db).dispose()
+    assert pipeline.plan_store(sqlite_db) == sqlite_db
+    monkeypatch.setenv(store.ENV_VAR, sqlite_db)
+    assert pipeline.plan_store(None) == sqlite_db
+
+
+def test_forecast_with_a_missing_db_is_refused(tmp_path):
+    from wfm.cli import main
+
+    result = CliRunner().invoke(
+        main, ["forecast", str(FIXTURE), "--out", str(tmp_path / "f.csv"), "--db", str(tmp_path / "none.db")]
+    )
+    assert result.exit_code == 2
+    assert f"--db {tmp_path / 'none.db'}: no plan store here yet" in result.output
+    assert not (tmp_path / "f.csv").exists() and not (tmp_path / "none.db").exists()
+
+
+def test_forecast_and_roster_commands_read_the_store(run_dir, actuals_file, sqlite_db, tmp_path, monkeypatch):
+    """``--db`` on the stage commands: actuals extend the forecast's history, the roster solves with the store."""
+    from wfm.cli import main
+
+    monkeypatch.delenv(store.ENV_VAR, raising=False)
+    monkeypatch.chdir(tmp_path)  # no outputs/wfm.db here: without --db no store is read
+    january = tmp_path / "january"
+    shutil.copytree(FIXTURE, january)
+    toml = (january / "scenario.toml").read_text(encoding="utf-8")
+    toml = toml.replace('start = "2026-12-07"', 'start = "2027-01-04"').replace(
+        'end = "2026-12-13"', 'end = "2027-01-10"'
+    )
+    (january / "scenario.toml").write_text(toml, encoding="utf-8")
+    (january / "time_off.csv").write_text("employee_id,date,kind,shift_code\n", encoding="utf-8")
+    store.import_actuals(actuals_file, sqlite_db)
+    runner = CliRunner()
+    args = ["forecast", str(january), "--model", "hist_avg_4w", "--out"]
+    plain = runner.invoke(main, [*args, str(tmp_path / "plain.csv")])
+    with_db = runner.invoke(main, [*args, str(tmp_path / "db.csv"), "--db", sqlite_db])
+    assert plain.exit_code == 0, plain.output
+    assert with_db.exit_code == 0, with_db.output
+    a, b = pd.read_csv(tmp_path / "plain.csv"), pd.read_csv(tmp_path / "db.csv")
+    assert len(a) == len(b)
+    # the imported week (10 % above December's forecast) is one of the four weeks averaged
+    assert b["yhat"].sum() > a["yhat"].sum() * 1.005
+    store.publish(run_dir, sqlite_db)
+    out = tmp_path / "roster.csv"
+    result = runner.invoke(
+        main,
+        [
+            "roster",
+            "--requirements",
+            str(run_dir / "requirements.csv"),
+            "--scenario",
+            str(FIXTURE),
+            "--out",
+            str(out),
+            "--db",
+            sqlite_db,
+            "--time-limit",
+            "2",
+            "--workers",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+
+
 def test_holidays_are_the_countrys_public_holidays():
     scenario = store.scenario_from_toml((FIXTURE / "scenario.toml").read_text(), "small")
     days = [dt.date(2026, 10, 1), dt.date(2026, 10, 10)]

@@ -173,8 +173,21 @@ def run_info_for(
             breaks_gap=placement.gap,
             breaks_seconds=round(placement.wall_seconds, 1),
         )
+    if scenario.fairness_history is not None:  # burden carried from the plan store (wfm.pipeline.with_store)
+        info["fairness_history_months"] = scenario.rules.fairness_history_months
     info["input_sha256"] = dict(scenario.input_hashes)
     return info
+
+
+def _db_option(f):
+    """``--db URL``: the plan store whose actuals and published rosters a planning run reads."""
+    from wfm.cli_store import _DB_HELP
+
+    help_text = (
+        _DB_HELP + "  Used when it exists: imported actuals before the horizon extend the history, and the "
+        "weekends, holidays and late shifts of the published previous months carry into the fairness terms."
+    )
+    return click.option("--db", "db", metavar="URL", help=help_text)(f)
 
 
 def _verify_roster(scenario: S.Scenario, activities, requirements) -> None:
@@ -202,10 +215,12 @@ def _solver_line(si: S.SolveInfo) -> str:
 @click.option("--out", type=click.Path(path_type=Path), help="Output folder (default outputs/<scenario>-<time>).")
 @_solver_options
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
-def run(directory: Path, out: Path | None, time_limit, workers, seed, no_plots: bool) -> None:
+@_db_option
+def run(directory: Path, out: Path | None, time_limit, workers, seed, no_plots: bool, db: str | None) -> None:
     """Forecast, staff, roster, evaluate and export a scenario folder end to end."""
     from wfm.export import RunFolder, write_run
     from wfm.io import load_scenario
+    from wfm.pipeline import plan_store
     from wfm.pipeline import run as run_pipeline
 
     started = dt.datetime.now()
@@ -219,8 +234,11 @@ def run(directory: Path, out: Path | None, time_limit, workers, seed, no_plots: 
             f"{scenario.name}: {len(scenario.agents)} agents, {len(scenario.queues)} queues, "
             f"{scenario.horizon.start} .. {scenario.horizon.end}",
         )
-        result = run_pipeline(scenario, progress=progress, time_limit_seconds=time_limit, workers=workers, seed=seed)
+        url = plan_store(db)
+        result = run_pipeline(scenario, progress=progress, time_limit_seconds=time_limit, workers=workers, seed=seed,
+                              db=url)
         progress.flush()
+        scenario = result.scenario  # with the store's actuals and fairness history
         _verify_roster(scenario, result.roster.activities, result.requirements)
         info = run_info_for(
             scenario, result.roster.info, started, time.perf_counter() - t0, result.roster.placement
@@ -309,9 +327,10 @@ _STANDALONE_OPTIONS = ("--start", "--end", "--timezone", "--country", "--special
               help="With --history: special_days.csv (date, name, behaves_like[, effect]).")
 @click.option("--quantiles", default=None,
               help="With --history: quantiles of yhat_lower and yhat_upper, lo,hi (default 0.1,0.9).")
+@_db_option
 def forecast(directory: Path | None, out: Path, models_file: Path | None, model_name: str | None,
              history_file: Path | None, start: dt.datetime | None, end: dt.datetime | None, timezone: str | None,
-             country: str | None, special_days_file: Path | None, quantiles: str | None) -> None:
+             country: str | None, special_days_file: Path | None, quantiles: str | None, db: str | None) -> None:
     """Forecast volume and handle time per queue and interval.
 
     Either for a scenario folder's horizon (DIRECTORY), or for a history file
@@ -331,6 +350,9 @@ def forecast(directory: Path | None, out: Path, models_file: Path | None, model_
               "special days from its files", EXIT_INPUT)
     if history_file is not None and (start is None or end is None):
         _fail("--history needs --start and --end (YYYY-MM-DD): the days to forecast", EXIT_INPUT)
+    if history_file is not None and db is not None:
+        _fail("--db: only with a scenario folder DIRECTORY; with --history the file is the whole history",
+              EXIT_INPUT)
     band = _parse_quantiles(quantiles) if quantiles is not None else None
 
     progress = _Progress()
@@ -340,7 +362,7 @@ def forecast(directory: Path | None, out: Path, models_file: Path | None, model_
             raise S.InputError(f"{models_file}: file not found (--models)")
         models = read_selection(models_file) if models_file is not None else None
         if directory is not None:
-            fc = _forecast_scenario(directory, model_name, models, progress)
+            fc = _forecast_scenario(directory, model_name, models, progress, db)
         else:
             assert history_file is not None and start is not None and end is not None
             fc = _forecast_history_file(history_file, start.date(), end.date(), timezone, country,
@@ -354,11 +376,11 @@ def forecast(directory: Path | None, out: Path, models_file: Path | None, model_
 
 
 def _forecast_scenario(directory: Path, model_name: str | None, models: dict[str, str] | None,
-                       progress: _Progress):
+                       progress: _Progress, db: str | None = None):
     from wfm.io import load_scenario
-    from wfm.pipeline import run_forecast
+    from wfm.pipeline import plan_store, run_forecast, with_store
 
-    scenario = load_scenario(directory)
+    scenario = with_store(load_scenario(directory), plan_store(db), fairness=False)
     if model_name is not None:
         models = {q.name: model_name for q in scenario.queues}
     return run_forecast(scenario, progress, models=models)
@@ -477,13 +499,14 @@ def staff(forecast_file: Path, directory: Path, out: Path, quantile: float | Non
 @click.option("--change-weight", type=click.FloatRange(min=0),
               help="With --from: cost per changed agent-day (default: [weights] changed_shift).")
 @_solver_options
+@_db_option
 def roster(req_file: Path | None, directory: Path | None, out: Path | None, from_file: Path | None,
            pin_until: dt.datetime | None, pin_agents: str | None, change_weight: float | None,
-           time_limit, workers, seed) -> None:
+           time_limit, workers, seed, db: str | None) -> None:
     """Solve the roster for a requirements CSV, or repair a previous roster (--from)."""
     if from_file is not None:
         _repair(from_file, req_file, directory, out, pin_until.date() if pin_until else None,
-                (pin_agents or "").split(","), change_weight, time_limit, workers, seed)
+                (pin_agents or "").split(","), change_weight, time_limit, workers, seed, db)
         return
     if pin_until is not None or pin_agents is not None or change_weight is not None:
         _fail("--pin-until, --pin-agents and --change-weight repair a previous roster: give it with --from",
@@ -492,13 +515,13 @@ def roster(req_file: Path | None, directory: Path | None, out: Path | None, from
         _fail("give --requirements, --scenario and --out (or --from a previous roster to repair)", EXIT_INPUT)
     from wfm.export import hr_import_frame
     from wfm.io import load_scenario, read_stage_csv, write_csv
-    from wfm.pipeline import run_roster
+    from wfm.pipeline import plan_store, run_roster, with_store
     from wfm.validate import parse_requirements
 
     progress = _Progress()
     with _Guard():
         _refuse_existing_file(out)
-        scenario = load_scenario(directory)
+        scenario = with_store(load_scenario(directory), plan_store(db), actuals=False)
         req = parse_requirements(read_stage_csv(req_file, (S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS)), scenario,
                                  req_file.name)
         sol = run_roster(scenario, req, progress, time_limit_seconds=time_limit, workers=workers, seed=seed)
@@ -537,10 +560,10 @@ def _disagreement_lines(name: str, found) -> None:
 
 def _repair(from_file: Path, req_file: Path | None, directory: Path | None, out: Path | None,
             pin_until: dt.date | None, pin_agents: list[str], change_weight: float | None,
-            time_limit, workers, seed) -> None:
+            time_limit, workers, seed, db: str | None = None) -> None:
     from wfm.export import RunFolder, hr_import_frame, write_run
     from wfm.io import read_stage_csv, write_csv
-    from wfm.pipeline import run_forecast, run_repair
+    from wfm.pipeline import plan_store, run_forecast, run_repair, with_store
     from wfm.validate import parse_activities, parse_requirements
     from wfm.workbook import assignments_from, read_roster_workbook
 
@@ -549,7 +572,7 @@ def _repair(from_file: Path, req_file: Path | None, directory: Path | None, out:
     progress = _Progress()
     found: tuple = ()
     with _Guard():
-        scenario = _scenario_for(from_file, directory)
+        scenario = with_store(_scenario_for(from_file, directory), plan_store(db))
         to_csv = out is not None and out.suffix.lower() == ".csv"
         if to_csv:
             assert out is not None
@@ -562,7 +585,7 @@ def _repair(from_file: Path, req_file: Path | None, directory: Path | None, out:
             found = previous.disagreements
             prev, req, fc = previous.assignments, previous.requirements, previous.forecast
         else:
-            acts = parse_activities(read_stage_csv(from_file, S.HR_IMPORT_COLUMNS), scenario, from_file.name)
+            acts = parse_activities(read_stage_csv(from_file, S.HR_IMPORT_REQUIRED), scenario, from_file.name)
             prev = assignments_from(acts)
         if req_file is not None:
             req = parse_requirements(read_stage_csv(req_file, (S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS)), scenario,
@@ -650,7 +673,7 @@ def check(roster_file: Path, directory: Path | None, req_file: Path | None) -> N
             edited = read_roster_workbook(roster_file, scenario)
             acts, req, fc, found = edited.activities, edited.requirements, edited.forecast, edited.disagreements
         else:
-            acts = parse_activities(read_stage_csv(roster_file, S.HR_IMPORT_COLUMNS), scenario, roster_file.name)
+            acts = parse_activities(read_stage_csv(roster_file, S.HR_IMPORT_REQUIRED), scenario, roster_file.name)
         if req_file is not None:
             req = parse_requirements(read_stage_csv(req_file, (S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS)), scenario,
                                      req_file.name)
@@ -730,7 +753,7 @@ def simulate(req_file: Path | None, roster_file: Path | None, forecast_file: Pat
             sim = simulate_requirements(scenario, fc, req, replications=replications, seed=seed)
         else:
             assert roster_file is not None
-            acts = parse_activities(read_stage_csv(roster_file, S.HR_IMPORT_COLUMNS), scenario, roster_file.name)
+            acts = parse_activities(read_stage_csv(roster_file, S.HR_IMPORT_REQUIRED), scenario, roster_file.name)
             sim = simulate_roster(scenario, fc, acts, replications=replications, seed=seed)
         write_csv(out, sim.intervals)
     for _, r in sim.queues.iterrows():

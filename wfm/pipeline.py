@@ -1,7 +1,9 @@
 """The one place that chains the stages: history -> forecast -> staffing -> roster -> evaluate.
 
 Every function here is pure with respect to files: it takes a loaded
-:class:`~wfm.schema.Scenario` and returns frames and dataclasses.  Progress is
+:class:`~wfm.schema.Scenario` and returns frames and dataclasses.  The one
+exception is :func:`with_store`, which reads the plan store (actuals,
+published rosters) into the scenario before the stages run.  Progress is
 reported through an optional callback ``progress(stage, message_or_dict)`` so
 the CLI can print it; nothing here prints.
 """
@@ -51,6 +53,81 @@ class RepairResult:
     notes: tuple[str, ...]
     changes: pd.DataFrame = field(repr=False)
     pinned_days: int = 0
+
+
+def plan_store(db: str | None = None) -> str | None:
+    """The plan store a planning run reads, as a SQLAlchemy URL, or None when there is none.
+
+    ``db`` (``--db``) must name an existing store; without it ``$WFM_DB``,
+    else ``outputs/wfm.db``, is used when it exists (see
+    :func:`wfm.store.resolve_url`), and nothing otherwise, so a run without a
+    store is unchanged.  Raises :class:`wfm.store.StoreError` for a ``--db``
+    SQLite file that does not exist.
+    """
+    from wfm import store
+
+    url = store.resolve_url(db)
+    if store.store_exists(url):
+        return url
+    if db is not None:
+        raise store.StoreError(
+            f"--db {db}: no plan store here yet; publish a run first (wfm publish RUN_DIR --db {db}), "
+            "or leave out --db"
+        )
+    return None
+
+
+def _frame_sha256(frame: pd.DataFrame) -> str:
+    import hashlib
+
+    return hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()
+
+
+def with_store(
+    scenario: S.Scenario, db: Any, *, actuals: bool = True, fairness: bool = True
+) -> S.Scenario:
+    """The scenario with what the plan store at ``db`` knows; the only store access of a planning run.
+
+    * ``actuals``: the actuals imported before the horizon extend
+      ``history`` (an imported interval wins over history.csv's;
+      :func:`wfm.store.history_with_actuals`), and
+      ``input_hashes["store:actuals"]`` is the sha256 of the rows added;
+    * ``fairness``: ``fairness_history`` holds the weekends, holidays and late
+      shifts each agent worked in the live rosters of the
+      ``rules.fairness_history_months`` months before the horizon
+      (:func:`wfm.store.previous_burden`; none when that is 0), and
+      ``input_hashes["store:fairness_history"]`` is the sha256 of that frame.
+
+    ``db``: a URL, path or engine (see :func:`plan_store`); None returns the
+    scenario unchanged.
+    """
+    import dataclasses
+
+    from wfm import store
+
+    if db is None:
+        return scenario
+    hashes = dict(scenario.input_hashes)
+    changes: dict[str, Any] = {}
+    if actuals:
+        extra = store.actuals_for_history(scenario, db)
+        if not extra.empty:
+            changes["history"] = store.extend_history(scenario.history, extra)
+            hashes["store:actuals"] = _frame_sha256(extra)
+            log.info("store: %d actual intervals extend the history", len(extra))
+    months = scenario.rules.fairness_history_months
+    if fairness and months > 0:
+        ids = [a.employee_id for a in scenario.agents]
+        burden = store.previous_burden(db, ids, scenario.horizon.start, months)
+        frame = pd.DataFrame(
+            [(e, months, b["weekends"], b["holidays"], b["late_shifts"]) for e, b in burden.items()],
+            columns=list(S.FAIRNESS_HISTORY_COLUMNS),
+        )
+        changes["fairness_history"] = frame
+        hashes["store:fairness_history"] = _frame_sha256(frame)
+    if not changes:
+        return scenario
+    return dataclasses.replace(scenario, input_hashes=hashes, **changes)
 
 
 def recorded_models(scenario: S.Scenario) -> dict[str, str] | None:
@@ -418,11 +495,22 @@ def run(
     time_limit_seconds: float | None = None,
     workers: int | None = None,
     seed: int | None = None,
+    db: Any = None,
 ) -> RunResult:
-    """Run every stage on a loaded scenario and return all results (no files are written)."""
+    """Run every stage on a loaded scenario and return all results (no files are written).
+
+    ``db``: a plan store (URL, path or engine; see :func:`plan_store`) whose
+    actuals extend the forecast's history and whose published rosters carry
+    fairness burden into this month (:func:`with_store`); the result's
+    ``scenario`` is the one planned, store data included.
+    """
     from wfm.evaluate import evaluate
 
     timings: dict[str, float] = {}
+    if db is not None:
+        t = time.perf_counter()
+        scenario = with_store(scenario, db)
+        timings["store"] = time.perf_counter() - t
     t = time.perf_counter()
     fc = run_forecast(scenario, progress)
     timings["forecast"] = time.perf_counter() - t

@@ -69,6 +69,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from wfm import schema as S
+from wfm.roster.rules.fairness import LATE_FAMILIES  # what the roster's late_spread counts
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,6 @@ DEFAULT_DB = Path("outputs") / "wfm.db"
 ANSWERED_WITHIN_THRESHOLD = "answered_within_threshold"
 ACTUALS_OPTIONAL = (S.ANSWERED, S.ABANDONED, ANSWERED_WITHIN_THRESHOLD)
 RUN_FILES = ("summary.json", "forecast.csv", "requirements.csv", "roster.csv", "coverage.csv")
-LATE_FAMILIES = ("late", "night")  # what the roster's late_spread counts (wfm.roster.rules.fairness)
 
 
 class StoreError(S.InputError):
@@ -697,7 +697,7 @@ def read_run(run_dir: str | os.PathLike) -> RunRecord:
         read_stage_csv(folder / "requirements.csv", (S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS)), scenario
     )
     coverage = _parse_coverage(read_stage_csv(folder / "coverage.csv", S.COVERAGE_COLUMNS), scenario)
-    activities = parse_activities(read_stage_csv(folder / "roster.csv", S.HR_IMPORT_COLUMNS), scenario)
+    activities = parse_activities(read_stage_csv(folder / "roster.csv", S.HR_IMPORT_REQUIRED), scenario)
     agents = _agents_of_run(sheets, activities)
     return RunRecord(
         folder=folder,
@@ -1317,15 +1317,31 @@ def history_with_actuals(
     timestamps in the scenario's zone.  A SQLite store that does not exist
     yet adds nothing (and is not created).
     """
-    if not store_exists(db):
+    extra = actuals_for_history(scenario, db, before=before)
+    if extra.empty:
         return scenario.history
+    return extend_history(scenario.history, extra)
+
+
+def actuals_for_history(
+    scenario: S.Scenario, db: str | os.PathLike | Engine | None = None, *, before: dt.date | None = None
+) -> pd.DataFrame:
+    """The rows :func:`history_with_actuals` adds: actuals of the scenario's queues on local days before ``before``.
+
+    Columns are those of ``scenario.history`` that the actuals hold; empty
+    when the store does not exist (it is not created) or holds none.
+    """
+    columns = list(scenario.history.columns)
+    if not store_exists(db):
+        return pd.DataFrame(columns=columns)
     cutoff = before or scenario.horizon.start
     actuals = load_actuals(db, scenario.horizon.timezone, queues=[q.name for q in scenario.queues])
     actuals = actuals[actuals[S.INTERVAL_START].dt.date < cutoff]
-    if actuals.empty:
-        return scenario.history
-    history = scenario.history
-    extra = actuals[[c for c in history.columns if c in actuals.columns]]
+    return actuals[[c for c in columns if c in actuals.columns]].reset_index(drop=True)
+
+
+def extend_history(history: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    """``history`` with the rows of ``extra``; where both hold a (queue, interval_start), ``extra``'s row wins."""
     keep = ~pd.MultiIndex.from_frame(history[[S.QUEUE, S.INTERVAL_START]]).isin(
         pd.MultiIndex.from_frame(extra[[S.QUEUE, S.INTERVAL_START]])
     )
@@ -1426,7 +1442,9 @@ __all__ = [
     "PublishResult",
     "RunRecord",
     "StoreError",
+    "actuals_for_history",
     "agent_days",
+    "extend_history",
     "history_with_actuals",
     "import_actuals",
     "kpis_per_day",
