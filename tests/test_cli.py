@@ -252,10 +252,10 @@ def test_check_catches_hand_edit_rest_violation(small_run, runner, tmp_path):
     keep = ~((rows.employee_id == eid) & rows.date.isin([str(d1), str(d2)]))
     edit = pd.DataFrame(
         [  # L15: 15:00-24:00 with lunch 19:00-20:00; D08: 08:00-17:00 with lunch 12:00-13:00
-            [eid, str(d1), "SHIFT", f"{d1}T15:00:00+08:00", f"{d2}T00:00:00+08:00", "540", "TRUE", queue, "L15"],
-            [eid, str(d1), "LUNCH", f"{d1}T19:00:00+08:00", f"{d1}T20:00:00+08:00", "60", "FALSE", "", "L15"],
-            [eid, str(d2), "SHIFT", f"{d2}T08:00:00+08:00", f"{d2}T17:00:00+08:00", "540", "TRUE", queue, "D08"],
-            [eid, str(d2), "LUNCH", f"{d2}T12:00:00+08:00", f"{d2}T13:00:00+08:00", "60", "FALSE", "", "D08"],
+            [eid, str(d1), "SHIFT", f"{d1}T15:00:00+08:00", f"{d2}T00:00:00+08:00", "540", "TRUE", queue, "L15", ""],
+            [eid, str(d1), "LUNCH", f"{d1}T19:00:00+08:00", f"{d1}T20:00:00+08:00", "60", "FALSE", "", "L15", ""],
+            [eid, str(d2), "SHIFT", f"{d2}T08:00:00+08:00", f"{d2}T17:00:00+08:00", "540", "TRUE", queue, "D08", ""],
+            [eid, str(d2), "LUNCH", f"{d2}T12:00:00+08:00", f"{d2}T13:00:00+08:00", "60", "FALSE", "", "D08", ""],
         ],
         columns=rows.columns,
     )

@@ -58,6 +58,17 @@ Rules checked (``Violation.rule``):
 ``working_weekends``    weekends (Sat/Sun of one ISO week) with a shift: at most
                         ``max_working_weekends``
 ``late_shifts_per_week`` / ``night_shifts_per_week``: shifts of that family per ISO week
+``late_then_early``     no early shift the day after a late or night shift
+                        (``[wellbeing] no_late_then_early``)
+``consecutive_late``    at most ``[wellbeing] max_consecutive_late`` late or night shifts on
+                        consecutive days (days before the horizon assumed not late)
+``mentoring``           each mentee (:func:`wfm.activities.pair_mentors`) works the mentor's
+                        shift code on at least ``round(100 * same_shift_share)`` % of their
+                        worked days
+``sessions``            with a meetings frame (:func:`check_sessions`): every hard session of
+                        :func:`wfm.activities.meetings` placed once, on a candidate day, inside
+                        its window, course parts on increasing days, every expected member
+                        working a shift that contains it
 ======================  ==================================================================
 
 Every per-agent limit is the agent's own: ``[rules]`` with its contract's
@@ -66,7 +77,10 @@ overrides (:meth:`wfm.schema.Scenario.agent_rules`).
 Paid minutes of a shift = SHIFT minutes minus its unpaid inner activities.
 On-phone time of a shift = the SHIFT span minus its LUNCH, BREAK, TRAINING,
 MENTORING and WELLBEING rows; coverage counts it per queue and interval in
-agents (minutes / interval length, so fractional).
+agents (minutes / interval length, so fractional).  A new hire in ramp-up
+(:func:`wfm.activities.ramping`) counts for
+:func:`wfm.activities.ramp_minutes` of their on-phone minutes in each
+interval, as the model counts them.
 """
 
 from __future__ import annotations
@@ -78,8 +92,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from wfm import activities as A
 from wfm import schema as S
 from wfm.roster.breaks import rule_for
+from wfm.roster.rules.fairness import carried, public_holidays
 from wfm.roster.shifts import comparison_groups, lunch_window, shift_family
 from wfm.schema import Agent, Scenario
 
@@ -542,6 +558,63 @@ class _Checker:
                         f"works {len(worked_weekends)} weekends, maximum {rules.max_working_weekends}",
                     )
 
+    def check_wellbeing(self, worked: dict[str, dict[dt.date, str]]) -> None:
+        """``[wellbeing]``: no early shift after a late or night one; at most N late or night shifts in a row."""
+        cfg = self.sc.wellbeing
+        if not cfg.no_late_then_early and cfg.max_consecutive_late is None:
+            return
+        family = {code: shift_family(t) for code, t in self.shifts.items()}
+        one = dt.timedelta(days=1)
+        for eid in self.agents:
+            codes = worked.get(eid, {})
+            late = [family.get(codes.get(day)) in ("late", "night") for day in self.days]
+            if cfg.no_late_then_early:
+                for day, code in sorted(codes.items()):
+                    nxt = codes.get(day + one)
+                    if (
+                        family.get(code) in ("late", "night")
+                        and nxt is not None
+                        and family.get(nxt) == "early"
+                    ):
+                        self.flag(
+                            "late_then_early",
+                            eid,
+                            [day, day + one],
+                            f"works early shift {nxt} on {day + one} the day after {family[code]} shift {code}",
+                        )
+            most = cfg.max_consecutive_late
+            if most is not None:
+                for start, end, is_late in _runs(late):
+                    if is_late and end - start + 1 > most:
+                        first, last = self.days[start], self.days[end]
+                        self.flag(
+                            "consecutive_late",
+                            eid,
+                            [first, last],
+                            f"works {end - start + 1} late or night shifts in a row from {first} to {last}, "
+                            f"maximum {most}",
+                        )
+
+    def check_mentoring(self, worked: dict[str, dict[dt.date, str]]) -> None:
+        """Each mentee works the mentor's shift on at least the mentoring share of their worked days."""
+        cfg = self.sc.mentoring
+        if cfg is None or cfg.same_shift_share <= 0:
+            return
+        percent = round(100 * cfg.same_shift_share)
+        for pair in A.pair_mentors(self.sc):
+            mine, theirs = worked.get(pair.mentee, {}), worked.get(pair.mentor, {})
+            if not mine:
+                continue
+            same = sum(theirs.get(day) == code for day, code in mine.items())
+            if 100 * same < percent * len(mine):
+                self.flag(
+                    "mentoring",
+                    pair.mentee,
+                    [min(mine), max(mine)],
+                    f"works the same shift as mentor {pair.mentor} on {same} of {len(mine)} working days "
+                    f"({100 * same / len(mine):.0f}%), minimum {percent}%",
+                )
+
     def weeks(self) -> dict[str, list[dt.date]]:
         out: dict[str, list[dt.date]] = {}
         for day in self.days:
@@ -645,8 +718,15 @@ class _Checker:
             if q not in minutes:
                 continue
             on = _subtract([(r["t0"], r["t1"])], breaks_by.get((r[S.EMPLOYEE_ID], r[S.DATE]), []))
+            agent = self.agents[r[S.EMPLOYEE_ID]]
+            ramping = A.ramping(self.sc, agent, r[S.DATE])
+            acc = np.zeros(n, dtype=float) if ramping else minutes[q]
             for t0, t1 in on:
-                _spread(minutes[q], t0, t1, size)
+                _spread(acc, t0, t1, size)
+            if ramping:  # a ramping new hire counts for ramp_minutes of each interval's minutes
+                fraction = A.ramp_fraction(self.sc, agent, r[S.DATE])
+                for k in np.flatnonzero(acc):
+                    minutes[q][k] += A.ramp_minutes(int(round(acc[k])), fraction)
         # wall-clock interval grid (the same as horizon.interval_index() outside daylight-saving switches)
         naive = pd.date_range(pd.Timestamp(self.h.start), periods=n, freq=f"{size}min")
         ds = naive.tz_localize(
@@ -721,19 +801,151 @@ def _required(scenario: Scenario, coverage: pd.DataFrame, requirements: pd.DataF
     return out
 
 
+def sessions_from_rows(scenario: Scenario, activities: pd.DataFrame) -> pd.DataFrame | None:
+    """The sessions a roster holds, read from its HR_Import rows alone (MEETING_COLUMNS), or None without any.
+
+    A session's rows are the TRAINING, MENTORING and WELLBEING rows whose
+    ``detail`` names a session of :func:`wfm.activities.meetings`; rows of one
+    session on one date and start form one placed session, its members the
+    agents with such a row.
+    """
+    expected = {m.detail: m for m in A.meetings(scenario)}
+    if not expected or S.DETAIL not in activities.columns:
+        return None
+    rows = activities[activities[S.ACTIVITY].isin(("TRAINING", "MENTORING", "WELLBEING"))]
+    rows = rows[rows[S.DETAIL].isin(list(expected))]
+    out = []
+    for (detail, day, start), g in rows.groupby([S.DETAIL, S.DATE, S.START], sort=True):
+        m = expected[detail]
+        members = ";".join(sorted(g[S.EMPLOYEE_ID].astype(str)))
+        out.append((m.id, m.activity, detail, day, start, g[S.END].max(), int(g[S.MINUTES].max()), members, m.trainer or ""))
+    return pd.DataFrame(out, columns=list(S.MEETING_COLUMNS))
+
+
+def check_sessions(scenario: Scenario, assignments: pd.DataFrame, meetings: pd.DataFrame) -> list[Violation]:
+    """Every session placed as :func:`wfm.activities.meetings` requires (rule ``sessions``).
+
+    ``assignments``: one row per worked shift with employee_id, date and
+    shift_code (an assignments frame or HR_Import rows; only SHIFT rows of
+    the latter count).  ``meetings``: MEETING_COLUMNS, one row per session
+    placed.  Checked: each hard session appears exactly once (a soft one at
+    most once); its date is one of its candidate days; it lasts its minutes,
+    starts on the 15-minute grid and lies inside its time window; the parts
+    of a course lie on strictly increasing dates; and every member expected
+    that day works a shift whose span contains the session.
+    """
+    h = scenario.horizon
+    out: list[Violation] = []
+    names = {a.employee_id: a.name for a in scenario.agents}
+    templates = {t.code: t for t in scenario.shifts}
+
+    def flag(eid: str | None, dates, message: str) -> None:
+        prefix = f"{eid} {names.get(eid, '')}".strip() + ": " if eid is not None else ""
+        out.append(Violation("sessions", eid, tuple(dates), prefix + message))
+
+    work = assignments
+    if S.ACTIVITY in work.columns:
+        work = work[work[S.ACTIVITY] == "SHIFT"]
+    shift_on: dict[tuple[str, dt.date], str] = {}
+    for eid, day, code in zip(
+        work[S.EMPLOYEE_ID].astype(str), pd.to_datetime(work[S.DATE]).dt.date, work[S.SHIFT_CODE], strict=True
+    ):
+        if code in templates:
+            shift_on[eid, day] = code
+    expected = {m.id: m for m in A.meetings(scenario)}
+    frame = meetings.reset_index(drop=True)
+    if frame.empty:
+        frame = pd.DataFrame(columns=list(S.MEETING_COLUMNS))
+    dates = pd.to_datetime(frame[S.DATE]).dt.date if len(frame) else pd.Series([], dtype=object)
+    t0 = _wall_minutes(frame[S.START], h.start, h.timezone) if len(frame) else np.array([])
+    t1 = _wall_minutes(frame[S.END], h.start, h.timezone) if len(frame) else np.array([])
+    placed: dict[str, list[tuple[dt.date, float, float, set[str]]]] = defaultdict(list)
+    for i, mid in enumerate(frame[S.MEETING_ID].astype(str)):
+        listed = {m.strip() for m in str(frame[S.MEMBERS].iat[i]).split(";") if m.strip()}
+        placed[mid].append((dates.iat[i], float(t0[i]), float(t1[i]), listed))
+    for mid in sorted(set(placed) - set(expected)):
+        flag(None, [], f"session '{mid}' in the meetings is not a session the scenario asks for")
+    day_of: dict[str, dt.date] = {}
+    for mid, meeting in expected.items():
+        what = f"Training '{meeting.detail}'" if meeting.activity == A.TRAINING else meeting.detail
+        rows = placed.get(mid, [])
+        if len(rows) != 1 and (meeting.hard or len(rows) > 1):
+            flag(None, [r[0] for r in rows], f"{what} is placed {len(rows)} times; exactly once expected")
+            continue
+        if not rows:
+            continue
+        day, start, end, listed = rows[0]
+        day_of[mid] = day
+        allowed = [h.days[d] for d in meeting.days]
+        if day not in allowed:
+            flag(None, [day], f"{what} is on {day}, not one of its allowed days")
+            continue
+        base = (day - h.start).days * MINUTES_PER_DAY
+        lo, hi = start - base, end - base
+        if end - start != meeting.minutes:
+            flag(
+                None,
+                [day],
+                f"{what} on {day} lasts {end - start:g} min; the session is {meeting.minutes} min",
+            )
+        if lo % 15:
+            flag(None, [day], f"{what} on {day} starts at {_clock(lo)}, not on the 15-minute grid")
+        w0, w1 = meeting.window
+        if lo < w0 or hi > w1:
+            flag(
+                None,
+                [day],
+                f"{what} on {day} runs {_clock(lo)}-{_clock(hi)}, outside its window {_clock(w0)}-{_clock(w1)}",
+            )
+        d = h.days.index(day)
+        for eid in meeting.members_on(d):
+            if eid not in listed:
+                flag(eid, [day], f"is not listed among the members of {what} on {day}")
+            code = shift_on.get((eid, day))
+            shift = templates.get(code) if code is not None else None
+            if shift is None or not (shift.start_minute <= lo and hi <= shift.end_minute):
+                works = (
+                    "works no shift"
+                    if shift is None
+                    else f"works {code} ({_clock(shift.start_minute)}-{_clock(shift.end_minute)})"
+                )
+                flag(eid, [day], f"{works} on {day}, so cannot attend {what} at {_clock(lo)}-{_clock(hi)}")
+    by_series: dict[str, list[A.Meeting]] = defaultdict(list)
+    for meeting in expected.values():
+        if meeting.series is not None and meeting.id in day_of:
+            by_series[meeting.series].append(meeting)
+    for series, parts in by_series.items():
+        parts.sort(key=lambda m: m.part)
+        for first, then in zip(parts, parts[1:], strict=False):
+            if day_of[then.id] <= day_of[first.id]:
+                flag(
+                    None,
+                    [day_of[first.id], day_of[then.id]],
+                    f"{series}: session {then.part} on {day_of[then.id]} is not after session {first.part} "
+                    f"on {day_of[first.id]}",
+                )
+    return out
+
+
 def check_roster(
-    scenario: Scenario, activities: pd.DataFrame, requirements: pd.DataFrame | None = None
+    scenario: Scenario,
+    activities: pd.DataFrame,
+    requirements: pd.DataFrame | None = None,
+    meetings: pd.DataFrame | None = None,
 ) -> CheckReport:
     """Re-verify every hard rule from the HR_Import ``activities`` alone; recompute coverage.
 
     ``requirements`` (queue, ds, agents_required_gross), when given, adds the
-    required and gap columns to ``coverage``.
+    required and gap columns to ``coverage``.  ``meetings`` (MEETING_COLUMNS,
+    the sessions placed), when given, is checked by :func:`check_sessions`.
     """
-    missing = [c for c in S.HR_IMPORT_COLUMNS if c not in activities.columns]
+    missing = [c for c in S.HR_IMPORT_REQUIRED if c not in activities.columns]
     if missing:
         v = Violation("columns", None, (), f"the roster lacks column(s) {', '.join(missing)}")
         empty = pd.DataFrame()
         return CheckReport([v], empty, empty, empty)
+    if S.DETAIL not in activities.columns:  # rosters written before the column existed
+        activities = activities.assign(**{S.DETAIL: ""})
     c = _Checker(scenario, activities)
     f = c.check_rows()
     c.check_day_rows(f)
@@ -745,6 +957,16 @@ def check_roster(
     for eid, day, code in zip(shifts[S.EMPLOYEE_ID], shifts[S.DATE], shifts[S.SHIFT_CODE], strict=True):
         worked[eid][day] = code
     c.check_day_patterns(worked)
+    c.check_wellbeing(worked)
+    c.check_mentoring(worked)
+    if meetings is None:
+        meetings = sessions_from_rows(scenario, f)
+    if meetings is not None:
+        c.violations.extend(check_sessions(scenario, shifts, meetings))
+    from wfm.check_intraday import check_intraday
+
+    for rule, eid, dates, message in check_intraday(scenario, f, requirements):
+        c.violations.append(Violation(rule, eid, dates, message))
     weekly, totals = c.minutes_tables(f, shifts)
     coverage = c.coverage(f, shifts)
     if requirements is not None:
@@ -764,7 +986,10 @@ def penalty_ledger(scenario: Scenario, activities: pd.DataFrame, requirements: p
     ``over_agent_interval`` each.  Contract: hours below the prorated target
     cost ``contract_shortfall_hour``.  Requests: a worked day-off request and a
     shift request not worked as asked cost their weight (moot on leave days
-    and before the start date).
+    and before the start date).  Fairness: per comparison group, the spread
+    (most minus least) of weekends, public holidays and late/night shifts
+    worked, each plus what the agent carries in ``scenario.fairness_history``,
+    and of paid hours.
     """
     w = scenario.weights
     report = check_roster(scenario, activities, requirements)
@@ -833,17 +1058,28 @@ def penalty_ledger(scenario: Scenario, activities: pd.DataFrame, requirements: p
                 ("shift_cover_over", None, cover.shift_code, None, cover.date, over, "agents", over * cover.over_weight)
             )
 
-    # fairness: spread (most - least) within each comparison group
+    # fairness: spread (most - least) within each comparison group, of rolling totals where burden is
+    # carried from earlier months (weekends, holidays, late shifts worked before plus this month's)
     family = {t.code: shift_family(t) for t in scenario.shifts}
     weekend_keys = sorted({(d.isocalendar().year, d.isocalendar().week) for d in days if d.weekday() >= 5})
+    holidays = set(public_holidays(scenario))
+    before = carried(scenario)
     paid = dict(zip(report.agent_totals[S.EMPLOYEE_ID], report.agent_totals["paid_minutes"], strict=True))
+
+    def prior(e: str, burden: str) -> int:
+        return before.get(e, {}).get(burden, 0)
+
     for group, eids in comparison_groups(scenario).items():
         mine = {e: {d: c for (x, d), c in worked.items() if x == e} for e in eids}
         measures = (
             ("weekend_spread", "weekends", w.weekend_spread, bool(weekend_keys),
-             [len({(d.isocalendar().year, d.isocalendar().week) for d in mine[e] if d.weekday() >= 5}) for e in eids]),
+             [len({(d.isocalendar().year, d.isocalendar().week) for d in mine[e] if d.weekday() >= 5})
+              + prior(e, "weekends") for e in eids]),
+            ("holiday_spread", "holidays", w.weekend_spread, bool(holidays),
+             [sum(d in holidays for d in mine[e]) + prior(e, "holidays") for e in eids]),
             ("late_spread", "shifts", w.late_spread, any(f in ("late", "night") for f in family.values()),
-             [sum(family[c] in ("late", "night") for c in mine[e].values()) for e in eids]),
+             [sum(family[c] in ("late", "night") for c in mine[e].values()) + prior(e, "late_shifts")
+              for e in eids]),
             ("shortfall_spread", "hours", w.shortfall_spread_hour / 60, True, [paid.get(e, 0) for e in eids]),
         )
         for rule, unit, weight, applies, values in measures:

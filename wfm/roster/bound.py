@@ -17,8 +17,10 @@ any roster must satisfy in total:
   minutes at most their contract caps;
 * the contract shortfall is ``sum(goals) - paid`` (goal: the smaller of target
   and cap), exact when no agent may exceed their target and an underestimate
-  otherwise; requests, fairness, stable start times and cover by day and
-  shift cost at least nothing.
+  otherwise; a new hire in ramp-up counts for
+  :func:`~wfm.activities.ramp_minutes` of the minutes (as many of a day's
+  crew as there are ramping new hires on that queue); requests, fairness,
+  stable start times and cover by day and shift cost at least nothing.
 
 Every roster satisfies all of this at the same or higher cost, so the LP
 optimum (GLOP) is a valid lower bound.  It ignores rest, consecutive days and
@@ -32,6 +34,7 @@ from itertools import combinations
 
 from ortools.linear_solver import pywraplp
 
+from wfm.activities import ramp_minutes
 from wfm.roster.model import RosterModel
 from wfm.roster.penalties import SCALE
 from wfm.roster.rules import contract, coverage, days_off_per_week, weekly_minutes
@@ -71,13 +74,15 @@ def pooled_lower_bound(rm: RosterModel, *, time_limit_seconds: float = 30.0) -> 
             lp.Add(lp.Sum([v for v, _ in crews(subset, [d])]) <= len(reaching(subset, available[d])))
     for week in rm.iso_weeks():
         work_days = {
-            a: len(week) - days_off_per_week.required_days_off(rm.agent_rules[a].min_days_off_per_week, len(week))
+            a: len(week)
+            - days_off_per_week.required_days_off(rm.agent_rules[a].min_days_off_per_week, len(week))
             for a in agents
         }
         for subset in sets:
             members = reaching(subset, agents)
             days_cap = sum(
-                min(work_days[a], sum(d in week for d in range(rm.n_days) if a in available[d])) for a in members
+                min(work_days[a], sum(d in week for d in range(rm.n_days) if a in available[d]))
+                for a in members
             )
             minutes_cap = sum(weekly_minutes.agent_week_cap(rm, a, week) for a in members)
             terms = crews(subset, week)
@@ -105,6 +110,26 @@ def pooled_lower_bound(rm: RosterModel, *, time_limit_seconds: float = 30.0) -> 
             t = d * rm.intervals_per_day + offset
             if t < rm.n_intervals:
                 touching.setdefault((q, t), []).append(v * m)
+    # ramp-up: up to the day's ramping new hires of a queue count for ramp_minutes(m, f) instead of m
+    ramping: dict[tuple[str, int], list[float]] = {}
+    for (a, d), fraction in rm.ramp.items():
+        ramping.setdefault((rm.agents[a].skills[0], d), []).append(fraction)
+    for (q, d), fractions in sorted(ramping.items()):
+        fraction = fractions[0]  # [onboarding] ramp_up_fraction: one value for every new hire
+        parts = []
+        for s in range(n_shifts):
+            if (q, d, s) not in crew:
+                continue
+            part = lp.NumVar(0, len(fractions), "")
+            lp.Add(part <= crew[q, d, s])
+            parts.append(part)
+            for offset, m in phone[s].items():
+                t = d * rm.intervals_per_day + offset
+                less = m - ramp_minutes(m, fraction)
+                if t < rm.n_intervals and less:
+                    touching.setdefault((q, t), []).append(-less * part)
+        if parts:
+            lp.Add(lp.Sum(parts) <= len(fractions))
     for q in queues:
         for t in range(rm.n_intervals):
             target = int(rm.requirement[q][t])

@@ -206,6 +206,14 @@ def _place_sessions(
         gap = rule.min_gap_minutes if rule is not None else 0
         return search_blocks(base + specs, gap, w.shift.length_minutes, max_run) is not None
 
+    if session_days:  # a soft session the month's model did not hold is not held
+        sessions = [m for m in sessions if m.hard or m.id in session_days]
+    # one session per agent and day (as the month's model plans them): the days other sessions hold
+    taken: dict[tuple[str, int], str] = {}
+    for m in sessions:
+        if m.id in session_days:
+            for e in m.members_on(session_days[m.id]):
+                taken[e, session_days[m.id]] = m.id
     chosen: dict[str, PlacedSession] = {}
     # largest sessions first (fewest places), courses part by part
     order = sorted(sessions, key=lambda m: (-len(m.members), m.series or "", m.part, m.id))
@@ -228,6 +236,8 @@ def _place_sessions(
             hi_day = min(after, default=len(grid.days))
         placed = None
         for _, d, start, idx in _ranked_starts(unit, current, works, index, m, lo_day, hi_day, session_days):
+            if any(taken.get((e, d), m.id) != m.id for e in m.members_on(d)):
+                continue
             if all(holds(i, fixed[i] + [session_spec(m, start - works[i].shift.start_minute)]) for i in idx):
                 placed = (d, start, idx)
                 break
@@ -237,6 +247,10 @@ def _place_sessions(
         for i in idx:
             fixed[i].append(session_spec(m, start - works[i].shift.start_minute))
             _take(unit, current, works[i], d, start, m.minutes)
+        for key in [k for k, v in taken.items() if v == m.id]:
+            del taken[key]
+        for e in m.members_on(d):
+            taken[e, d] = m.id
         p = PlacedSession(m, d, start)
         chosen[m.id] = p
         out.append(p)

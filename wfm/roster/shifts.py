@@ -159,6 +159,8 @@ def comparison_groups(scenario) -> dict[str, list[str]]:
     for agent in scenario.agents:
         if agent.employee_id in absent or agent.start_date > first:
             continue
-        key = f"{agent.contract_minutes_per_week} min/week" + (f", {agent.contract}" if agent.contract else "")
+        key = f"{agent.contract_minutes_per_week} min/week" + (
+            f", {agent.contract}" if agent.contract else ""
+        )
         groups.setdefault(key, []).append(agent.employee_id)
     return {k: v for k, v in sorted(groups.items()) if len(v) > 1}

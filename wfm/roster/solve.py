@@ -317,15 +317,16 @@ def solve_roster(
     else:
         # the warm start may use part of the limit (no deadline when deterministic: it stops on its own)
         warm_deadline = None if deterministic else started + WARM_START_SHARE * time_limit
-        keeps = keeps_every_rule(rm)
 
         def first_roster(placed: dict) -> None:
-            # a feasible roster early: its full cost (the warm start prices neither fairness nor start times)
-            if keeps and progress is not None:
+            # a feasible roster early: its full cost (the warm start prices neither fairness nor start times);
+            # asked here, because whether sessions and mentor pairs are kept is known only once they are placed
+            if progress is not None and keeps_every_rule(rm):
                 add_hint(rm, placed)
                 warm_progress(_hint_objective(rm))
 
         add_hint(rm, starting_roster(rm, deadline=warm_deadline, seed=seed, on_first=first_roster))
+        keeps = keeps_every_rule(rm)
         if keeps:
             warm_progress(_hint_objective(rm))
     built = time.perf_counter() - started

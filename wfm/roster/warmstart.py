@@ -45,7 +45,27 @@ rule units' own thresholds: leave and unavailable days, start date,
 availability windows, one shift a day, rest and forbidden successions (both
 neighbours), maximum consecutive days, days off and paid minutes per ISO
 week, late and night shifts per week, working weekends, the contract's cap
-and its per-code shift caps.  Minimums (consecutive days or days off in a
+and its per-code shift caps, and the wellbeing rules (no early shift after a
+late or night one, folded into the succession clashes; at most
+``max_consecutive_late`` late or night shifts in a row).  A ramping new hire
+serves only their first skill and counts for ``ramp_minutes`` of each
+interval.
+
+Mentoring and sessions (issue 6) are made to hold between the greedy and
+the local search, before the first roster is reported:
+
+* *pairs* -- mentees are left out of the greedy; then each mentee takes the
+  mentor's shift on every mentor day the mentee's own rules allow (a 100 %
+  same-shift share), and mentor and mentee are frozen: the local search and
+  ruin-and-rebuild leave them alone;
+* *sessions* -- in :func:`wfm.activities.meetings` order, each session gets
+  the (day, slot) of :mod:`wfm.roster.rules.sessions` with the most members
+  already on a fitting shift; the others are moved there (the shift changed,
+  or a day of the same week moved to it, taking further days of the week off
+  when minutes run short), keeping a pair's share and one session per agent
+  a day.  Those agent-days are then locked.  Sessions for which no option
+  works are logged; the hint then breaks them and CP-SAT repairs it
+  (``keeps_every_rule`` is False).  Minimums (consecutive days or days off in a
 row, a pair of days off, weekly or horizon minutes) are not kept: the result
 is only a hint, and CP-SAT verifies it and repairs what it breaks.  Move
 costs use the objective's own integer coefficients for coverage, cover by day
@@ -63,9 +83,20 @@ from collections.abc import Callable
 
 import numpy as np
 
+from wfm.activities import pair_mentors
 from wfm.roster.model import RosterModel
 from wfm.roster.penalties import SCALE, scaled_coefficient
-from wfm.roster.rules import availability, contract, coverage, days_off_per_week, rest, weekly_minutes
+from wfm.roster.rules import (
+    availability,
+    contract,
+    coverage,
+    days_off_per_week,
+    mentoring,
+    rest,
+    sessions,
+    weekly_minutes,
+    wellbeing,
+)
 from wfm.roster.shifts import on_phone_minutes
 
 Placement = tuple[int, str]  # (shift index, queue)
@@ -93,7 +124,10 @@ class _Roster:
         self.weeks = weeks
         self.week_days_left = np.array(
             [
-                [len(days) - days_off_per_week.required_days_off(r.min_days_off_per_week, len(days)) for days in weeks]
+                [
+                    len(days) - days_off_per_week.required_days_off(r.min_days_off_per_week, len(days))
+                    for days in weeks
+                ]
                 for r in agent_rules
             ]
         )
@@ -142,10 +176,26 @@ class _Roster:
 
         # rest: clash[s1][j] = shifts that may not follow s1 j days later; clash_before the reverse
         self.clash = rest.conflicts(rm.shifts, round(rules.min_rest_hours * 60))
-        for first, second in rules.forbidden_successions:
-            later = self.clash.setdefault(rm.shift_index[first], {}).setdefault(1, [])
-            if rm.shift_index[second] not in later:
-                later.append(rm.shift_index[second])
+        successions = [
+            (rm.shift_index[first], rm.shift_index[second]) for first, second in rules.forbidden_successions
+        ]
+        late = wellbeing.late_shifts(rm)
+        if rm.scenario.wellbeing.no_late_then_early:
+            successions += [(s1, s2) for s1 in late for s2 in rm.shifts_of_family("early")]
+        for first, second in successions:
+            later = self.clash.setdefault(first, {}).setdefault(1, [])
+            if second not in later:
+                later.append(second)
+        # wellbeing: at most max_consecutive_late late or night shifts in a row
+        self.is_late = np.zeros(self.n_shifts, dtype=bool)
+        self.is_late[late] = True
+        self.max_late = rm.scenario.wellbeing.max_consecutive_late
+        # ramp-up: a ramping new hire serves only their first skill and counts for part of their minutes
+        self.ramp = dict(rm.ramp)
+        self.first_skill = np.array([self.queues.index(agent.skills[0]) for agent in rm.agents])
+        # agents the search leaves alone (mentors and mentees, see _pair_up) and days it keeps (sessions)
+        self.frozen = np.zeros(self.n_agents, dtype=bool)
+        self.locked: set[tuple[int, int]] = set()
         self.clash_before: dict[int, dict[int, set[int]]] = {s: {} for s in range(self.n_shifts)}
         for s1, by_day in self.clash.items():
             for j, later in by_day.items():
@@ -155,6 +205,7 @@ class _Roster:
         # objective coefficients (scaled), exactly as the rule units price them
         self.tiers, self.over = coverage.tiers_and_over(weights, rm.interval_minutes)
         self.per_paid_minute = contract.shortfall_coefficient(weights)
+
         def price(kind: str, a: int, d: int, s: int | None) -> int:
             return scaled_coefficient(rm.request_weight.get((kind, a, d, s), getattr(weights, kind)), 1, kind)
 
@@ -243,7 +294,11 @@ class _Roster:
 
     def agent_values(self, a: int, d: int, values: np.ndarray) -> np.ndarray:
         """``values`` for agent ``a`` on day ``d``: requests priced in, forbidden placements at -inf."""
-        out = np.where(self.skill[a][None, :], values, -np.inf)
+        skill = self.skill[a]
+        if (a, d) in self.ramp:
+            skill = np.zeros_like(skill)
+            skill[self.first_skill[a]] = True
+        out = np.where(skill[None, :], values, -np.inf)
         out[~self.shift_ok[a, d], :] = -np.inf
         # day_values credits every paid minute against the contract shortfall; only those below the goal count
         below_goal = max(0, int(self.goal[a] - self.cap[a] + self.month_left[a]))
@@ -263,10 +318,16 @@ class _Roster:
         shortfall = np.maximum(0, self.goal - self.cap + self.month_left)
         total = int(self._cost(self.req, self.cov).sum()) + self.per_paid_minute * int(shortfall.sum())
         gap = self.cover_req - self.cover_cnt
-        total += int((self.cover_under * np.maximum(gap, 0)).sum() + (self.cover_over * np.maximum(-gap, 0)).sum())
+        total += int(
+            (self.cover_under * np.maximum(gap, 0)).sum() + (self.cover_over * np.maximum(-gap, 0)).sum()
+        )
         total += sum(cost for k, cost in self.day_off.items() if k in self.shift_on)
-        total += sum(cost for k, wishes in self.wished.items() for s, cost in wishes if self.shift_on.get(k) != s)
-        total += sum(cost for k, wishes in self.unwished.items() for s, cost in wishes if self.shift_on.get(k) == s)
+        total += sum(
+            cost for k, wishes in self.wished.items() for s, cost in wishes if self.shift_on.get(k) != s
+        )
+        total += sum(
+            cost for k, wishes in self.unwished.items() for s, cost in wishes if self.shift_on.get(k) == s
+        )
         return total
 
     def snapshot(self) -> tuple:
@@ -296,9 +357,9 @@ class _Roster:
             self.shift_on,
             self.queue_on,
         ) = (
-            {k: v.copy() for k, v in x.items()} if isinstance(x, dict) and x and isinstance(
-                next(iter(x.values())), np.ndarray
-            ) else x.copy()
+            {k: v.copy() for k, v in x.items()}
+            if isinstance(x, dict) and x and isinstance(next(iter(x.values())), np.ndarray)
+            else x.copy()
             for x in snap
         )
 
@@ -319,7 +380,9 @@ class _Roster:
             return np.zeros(self.n_shifts, dtype=bool)
         ok = (self.paid <= minutes) & self.shift_ok[a, d] & (self.shift_left[a] > 0)
         for s in np.flatnonzero(ok):
-            ok[s] = self._family_free(a, d, int(s)) and self._rested(a, d, int(s))
+            ok[s] = (
+                self._family_free(a, d, int(s)) and self._rested(a, d, int(s)) and self._late_ok(a, d, int(s))
+            )
         return ok
 
     def allowed(self, a: int, d: int, s: int) -> bool:
@@ -332,7 +395,20 @@ class _Roster:
             and self.shift_left[a, s] > 0
             and self._family_free(a, d, s)
             and self._rested(a, d, s)
+            and self._late_ok(a, d, s)
         )
+
+    def late_run(self, a: int, d: int, step: int) -> int:
+        """Late or night shifts agent ``a`` works in a row from ``d + step`` on, going by ``step`` (+1 or -1)."""
+        n, k = 0, d + step
+        while (a, k) in self.shift_on and self.is_late[self.shift_on[a, k]]:
+            n, k = n + 1, k + step
+        return n
+
+    def _late_ok(self, a: int, d: int, s: int) -> bool:
+        if self.max_late is None or not self.is_late[s]:
+            return True
+        return self.late_run(a, d, -1) + 1 + self.late_run(a, d, 1) <= self.max_late
 
     def _family_free(self, a: int, d: int, s: int) -> bool:
         left = self.family_left.get(self.family_of[s])
@@ -377,7 +453,7 @@ class _Roster:
         self.week_days_left[a, w] -= 1
         self.week_minutes_left[a, w] -= self.paid[s]
         self.month_left[a] -= self.paid[s]
-        t, m = self.footprint[d, s]
+        t, m = self._footprint(a, d, s)
         self.cov[qi, t] += m
 
     def unplace(self, a: int, d: int) -> tuple[int, int]:
@@ -393,9 +469,17 @@ class _Roster:
         self.week_days_left[a, w] += 1
         self.week_minutes_left[a, w] += self.paid[s]
         self.month_left[a] += self.paid[s]
-        t, m = self.footprint[d, s]
+        t, m = self._footprint(a, d, s)
         self.cov[qi, t] -= m
         return s, qi
+
+    def _footprint(self, a: int, d: int, s: int) -> tuple[np.ndarray, np.ndarray]:
+        """On-phone intervals and the minutes agent ``a`` counts for in them (ramp_minutes while ramping)."""
+        t, m = self.footprint[d, s]
+        fraction = self.ramp.get((a, d))
+        if fraction is None:
+            return t, m
+        return t, np.floor(m * fraction + 1e-9).astype(np.int64)  # wfm.activities.ramp_minutes, vectorised
 
     def placements(self) -> dict[tuple[int, int], Placement]:
         return {k: (s, self.queues[self.queue_on[k]]) for k, s in sorted(self.shift_on.items())}
@@ -429,7 +513,11 @@ def _construct(r: _Roster) -> None:
         if not best > 0:
             break
         choice = None
-        candidates = [int(a) for a in by_queue[qi] if r.paid[s] >= fits[a] and r.allowed(int(a), d, s)]
+        candidates = [
+            int(a)
+            for a in by_queue[qi]
+            if not r.frozen[a] and r.paid[s] >= fits[a] and r.allowed(int(a), d, s)
+        ]
         for a in sorted(candidates, key=lambda a, d=d: _preference(r, a, d)):
             if r.agent_values(a, d, gain[d])[s, qi] > 0:
                 choice = a
@@ -450,9 +538,13 @@ def _improve(r: _Roster, deadline: float | None, agents=None) -> int:
     while True:
         found = 0
         for a in range(r.n_agents) if agents is None else agents:
+            if r.frozen[a]:
+                continue
             for d in range(r.n_days):
                 if deadline is not None and time.perf_counter() > deadline:
                     return applied + found
+                if (a, d) in r.locked:
+                    continue
                 if (a, d) in r.shift_on:
                     found += _reshift(r, a, d) or _relocate(r, a, d) or _reshift_pair(r, a, d)
                 elif r.open_day[a, d]:
@@ -501,7 +593,7 @@ def _relocate(r: _Roster, a: int, d: int) -> bool:
 def _reshift_pair(r: _Roster, a: int, d: int) -> bool:
     """Change the shifts of two consecutive worked days together (rest often blocks one-day changes)."""
     e = d + 1
-    if (a, e) not in r.shift_on:
+    if (a, e) not in r.shift_on or (a, e) in r.locked:
         return False
     s0, q0 = r.unplace(a, d)
     s1, q1 = r.unplace(a, e)
@@ -525,6 +617,8 @@ def _reshift_pair(r: _Roster, a: int, d: int) -> bool:
             if left[a, r.week_of[d]] < 2:
                 members = [k for k in range(r.n_shifts) if r.family_of[k] == fam]
                 pair[np.ix_(members, members)] = -np.inf
+    if r.max_late is not None and r.late_run(a, d, -1) + 2 + r.late_run(a, e, 1) > r.max_late:
+        pair[np.ix_(r.is_late, r.is_late)] = -np.inf
     s, s2 = divmod(int(np.argmax(pair)), r.n_shifts)
     if pair[s, s2] == -np.inf or (s, s2) == (s0, s1):
         r.place(a, d, s0, q0)
@@ -581,7 +675,7 @@ def _search(r: _Roster, rng: np.random.Generator, deadline: float | None, on_imp
         agents = sorted(int(a) for a in rng.choice(r.n_agents, size=size, replace=False))
         for a in agents:
             for d in r.weeks[int(rng.integers(len(r.weeks)))]:
-                if (a, d) in r.shift_on:
+                if (a, d) in r.shift_on and not r.frozen[a] and (a, d) not in r.locked:
                     r.unplace(a, d)
         _construct(r)
         _improve(r, deadline, agents)
@@ -596,8 +690,171 @@ def _search(r: _Roster, rng: np.random.Generator, deadline: float | None, on_imp
     return rounds, improved
 
 
+# ---------------------------------------------------------------------------
+# Mentors, mentees and sessions
+# ---------------------------------------------------------------------------
+def _pairs(rm: RosterModel) -> list[tuple[int, int]]:
+    """(mentor, mentee) agent indexes of every pair the mentoring rule binds."""
+    cfg = rm.scenario.mentoring
+    if cfg is None or cfg.same_shift_share <= 0:
+        return []
+    return [(rm.agent_index[p.mentor], rm.agent_index[p.mentee]) for p in pair_mentors(rm.scenario)]
+
+
+def _share_ok(r: _Roster, mentor: int, mentee: int) -> bool:
+    """The mentee works the mentor's shift on at least ``same_shift_share`` of their working days."""
+    worked = [d for (a, d) in r.shift_on if a == mentee]
+    same = sum(r.shift_on.get((mentor, d)) == r.shift_on[mentee, d] for d in worked)
+    return 100 * same >= mentoring.required_percent(r.rm.scenario.mentoring.same_shift_share) * len(worked)
+
+
+def _best_queue(r: _Roster, a: int, d: int, s: int) -> int | None:
+    values = r.agent_values(a, d, r.day_values(d))[s]
+    qi = int(np.argmax(values))
+    return None if values[qi] == -np.inf else qi
+
+
+def _pair_up(r: _Roster, pairs: list[tuple[int, int]]) -> None:
+    """Each mentee works the mentor's shift on the mentor's days, as far as the mentee's own rules allow.
+
+    The mentee's days are a subset of the mentor's, all on the mentor's shift,
+    so the same-shift share is 100 %.  Mentors and mentees are then frozen:
+    the local search leaves them alone (moving one would break the share).
+    """
+    for mentor, mentee in pairs:
+        for d in range(r.n_days):
+            s = r.shift_on.get((mentor, d))
+            if s is None or (mentee, d) in r.shift_on or not r.allowed(mentee, d, s):
+                continue
+            qi = _best_queue(r, mentee, d, s)
+            if qi is not None:
+                r.place(mentee, d, s, qi)
+        r.frozen[[mentor, mentee]] = True
+
+
+def _ensure(r: _Roster, a: int, d: int, fit: set[int], partner: dict[int, list[tuple[int, int]]]) -> bool:
+    """Make agent ``a`` work a shift of ``fit`` on day ``d``: keep, change the shift, or move a day of the week there.
+
+    A mentor or mentee prefers the partner's shift that day.  Returns False
+    (the roster possibly changed: the caller restores it) when nothing works
+    or the change would break a pair's same-shift share.
+    """
+    current = r.shift_on.get((a, d))
+    if current is not None and current in fit:
+        return True
+    if (a, d) in r.locked or not r.open_day[a, d]:
+        return False
+    prefer = [r.shift_on.get((other, d)) for pair in partner.get(a, ()) for other in pair if other != a]
+
+    def take() -> bool:
+        ok = [s for s in sorted(fit) if r.allowed(a, d, s)]
+        if not ok:
+            return False
+        liked = [s for s in prefer if s in ok]
+        if liked:
+            s = liked[0]
+        else:
+            values = r.agent_values(a, d, r.day_values(d))
+            s = max(ok, key=lambda k: (values[k].max(), -k))
+        qi = _best_queue(r, a, d, s)
+        if qi is None:
+            return False
+        r.place(a, d, s, qi)
+        return True
+
+    removed = []
+    if current is not None:
+        removed.append((d, *r.unplace(a, d)))
+    done = take()
+    # make room in the week (days, minutes): take other days of the week off, one more at a time
+    for d2 in r.weeks[r.week_of[d]]:
+        if done:
+            break
+        if d2 == d or (a, d2) not in r.shift_on or (a, d2) in r.locked:
+            continue
+        removed.append((d2, *r.unplace(a, d2)))
+        done = take()
+    if not done:
+        for d2, s2, q2 in removed:
+            r.place(a, d2, s2, q2)
+        return False
+    return done and all(_share_ok(r, mo, me) for mo, me in partner.get(a, ()))
+
+
+TRIED_DAYS = 20  # (day, slot) options tried per session, most members already in place first
+
+
+def _meet(r: _Roster, pairs: list[tuple[int, int]]) -> list[str]:
+    """Give every session a day on which its members work a fitting shift, and lock those days.
+
+    Returns the ids of the hard sessions no day was found for (the hint then
+    breaks them and CP-SAT repairs it).
+    """
+    rm = r.rm
+    partner: dict[int, list[tuple[int, int]]] = {}
+    for mo, me in pairs:
+        partner.setdefault(mo, []).append((mo, me))
+        partner.setdefault(me, []).append((mo, me))
+    chosen: dict[tuple[str, int], int] = {}
+    missed = []
+    parts: dict[str, int] = {}
+    busy: set[tuple[int, int]] = set()  # (agent, day) with a session already: one a day
+    rm.warm_session_days = {}
+    for meeting, _ in getattr(rm, "session_meetings", []):
+        if meeting.series is not None:
+            parts[meeting.series] = max(parts.get(meeting.series, 0), meeting.part)
+    for meeting, slots in getattr(rm, "session_meetings", []):
+        after = -1
+        if meeting.series is not None and meeting.part > 1:
+            after = chosen.get((meeting.series, meeting.part - 1), -1)
+        cand = list(rm.session_days[meeting.id])
+        days = [d for d in cand if d > after]
+        if meeting.series is not None:  # leave a later day for every later part
+            later = parts[meeting.series] - meeting.part
+            days = [d for d in days if sum(d2 > d for d2 in cand) >= later]
+
+        def fits(d: int, k: int, meeting=meeting, slots=slots) -> list[tuple[int, set[int]]]:
+            """Each expected member with the shifts of slot ``k`` they can attend in on day ``d``."""
+            start, shifts = slots[k]
+            return [
+                (a, set(sessions.member_shifts(rm, a, d, start, meeting, shifts)))
+                for a in (rm.agent_index[eid] for eid in meeting.members_on(d))
+            ]
+
+        def ready(option: tuple[int, int], fits=fits) -> int:
+            return sum(r.shift_on.get((a, option[0])) in fit for a, fit in fits(*option))
+
+        days = [d for d in days if not any((rm.agent_index[eid], d) in busy for eid in meeting.members_on(d))]
+        options = sorted(((d, k) for d in days for k in range(len(slots))), key=lambda o: (-ready(o), o))
+        found = None
+        for d, k in options[:TRIED_DAYS]:
+            snap = r.snapshot()
+            if all(_ensure(r, a, d, fit, partner) for a, fit in fits(d, k)):
+                found = d
+                rm.warm_session_days[meeting.id] = (d, k)  # the hint's session day and slot
+                break
+            r.restore(snap)
+        if found is None:
+            if meeting.hard:
+                missed.append(meeting.id)
+            continue
+        r.locked.update((rm.agent_index[eid], found) for eid in meeting.members_on(found))
+        busy.update((rm.agent_index[eid], found) for eid in meeting.members_on(found))
+        if meeting.series is not None:
+            chosen[meeting.series, meeting.part] = found
+    return missed
+
+
 def keeps_every_rule(rm: RosterModel) -> bool:
-    """Whether the warm start keeps every hard rule of this scenario (it does not keep minimums)."""
+    """Whether the warm start keeps every hard rule of this scenario (it does not keep minimums).
+
+    Sessions and mentor pairs are kept when the warm start found a day for
+    every session (``rm.warm_start_kept``, set by :func:`starting_roster`;
+    False before it ran).
+    """
+    if getattr(rm, "session_days", None) or _pairs(rm):
+        if not getattr(rm, "warm_start_kept", False):
+            return False
     for a in range(len(rm.agents)):
         rules, contract = rm.agent_rules[a], rm.agent_contracts[a]
         if (
@@ -630,7 +887,15 @@ def starting_roster(
     started = time.perf_counter()
     report = on_improve or (lambda _: None)
     r = _Roster(rm)
+    pairs = _pairs(rm)
+    for _, mentee in pairs:
+        r.frozen[mentee] = True  # placed after the greedy, on the mentor's days
     _construct(r)
+    _pair_up(r, pairs)
+    missed = _meet(r, pairs)
+    rm.warm_start_kept = not missed
+    if missed:
+        log.info("roster warm start: no day found for %d session(s): %s", len(missed), ", ".join(missed[:5]))
     built = r.objective()
     report(built / SCALE)
     if on_first is not None:

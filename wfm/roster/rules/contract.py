@@ -72,7 +72,12 @@ def add(rm: RosterModel) -> list[Penalty]:
         contract = rm.agent_contracts[a]
         if contract is not None and contract.min_horizon_minutes:
             ct = rm.model.add(worked >= contract.min_horizon_minutes)
-            rm.hard(ct, MIN_RULE, agent, f"at least the contract's {contract.min_horizon_minutes / 60:g} paid hours")
+            rm.hard(
+                ct,
+                MIN_RULE,
+                agent,
+                f"at least the contract's {contract.min_horizon_minutes / 60:g} paid hours",
+            )
         if contract is not None:
             for code, most in contract.max_shifts:
                 s = rm.shift_index[code]

@@ -16,6 +16,12 @@ Soft, per queue and interval, in agent-intervals:
 * over -- every agent over the requirement costs ``weights.over_agent_interval``
   (including agents on the phone when nobody is required).
 
+A new hire in ramp-up (``[onboarding]``, ``rm.ramp``) serves only their
+first skill and counts for :func:`wfm.activities.ramp_minutes` of each
+interval's on-phone minutes (e.g. half, rounded down to the minute): their
+shift's crew term counts full minutes and ``(m - ramp_minutes(m, f)) *
+y[a, d, s]`` is taken off their queue's driver.
+
 Internally everything is in minutes (``agents * interval_minutes``) so
 fractional coverage stays exact; each interval's row sums the crews
 (``crew[q, d, s]``, see :mod:`wfm.roster.model`) of the shifts touching it.
@@ -28,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
+from wfm.activities import ramp_minutes
 from wfm.roster.penalties import Label, LinearPenalty, Penalty, Tier, TieredShortfall, scaled_coefficient
 from wfm.roster.shifts import on_phone_minutes
 from wfm.schema import Weights
@@ -64,6 +71,20 @@ def add(rm: RosterModel) -> list[Penalty]:
             if t < rm.n_intervals:
                 terms_by[q][t].append((n, m))
 
+    # ramp-up: a new hire counts for ramp_minutes(m, fraction) of the m on-phone minutes, on their only queue
+    ramped: set[tuple[str, int]] = set()
+    for (a, d), fraction in sorted(rm.ramp.items()):
+        q0 = rm.agents[a].skills[0]
+        if q0 not in terms_by:
+            continue
+        for s in range(len(rm.shifts)):
+            for offset, m in phone[s].items():
+                t = d * rm.intervals_per_day + offset
+                less = m - ramp_minutes(m, fraction)
+                if t < rm.n_intervals and less:
+                    terms_by[q0][t].append((rm.y[a, d, s], -less))
+                    ramped.add((q0, t))
+
     penalties: list[Penalty] = []
     for q in rm.queues:
         required = rm.requirement[q]
@@ -90,7 +111,8 @@ def add(rm: RosterModel) -> list[Penalty]:
                     base_per_unit=minutes,
                     model=rm.model,
                     constant_driver=None if terms else 0,
-                    key=(q, t),
+                    # the hint counts full minutes per (queue, interval); ramped intervals evaluate the driver
+                    key=None if (q, t) in ramped else (q, t),
                 )
             )
     return penalties

@@ -20,7 +20,10 @@ NIGHT = "night_shifts_per_week"
 
 
 def add(rm: RosterModel) -> list[Penalty]:
-    for family, rule, key in (("late", LATE, "max_late_shifts_per_week"), ("night", NIGHT, "max_night_shifts_per_week")):
+    for family, rule, key in (
+        ("late", LATE, "max_late_shifts_per_week"),
+        ("night", NIGHT, "max_night_shifts_per_week"),
+    ):
         shifts = rm.shifts_of_family(family)
         if not shifts:
             continue

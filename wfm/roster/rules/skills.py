@@ -15,7 +15,9 @@ condition, complement form)
   nowhere else to go).
 
 Only sets ``R`` that are unions of some agents' skill sets give distinct
-rows.  :func:`assign_queues` recovers an agent-to-queue assignment from the
+rows.  A new hire in ramp-up serves only their first skill
+(:meth:`~wfm.roster.model.RosterModel.queues_on`), so the rows of such a day
+use that narrower skill set.  :func:`assign_queues` recovers an agent-to-queue assignment from the
 solved crews.
 """
 
@@ -60,11 +62,12 @@ def closed_queue_sets(skill_sets: Sequence[tuple[str, ...]], queues: Sequence[st
 def add(rm: RosterModel) -> list[Penalty]:
     phrase = "each queue is served only by agents skilled for it, one queue per shift"
     agents = range(len(rm.agents))
-    subsets = [
-        (subset, [a for a in agents if set(rm.agent_queues[a]) <= set(subset)])
-        for subset in closed_queue_sets(sorted(set(rm.agent_queues)), rm.queues)
-    ]
+    # ramp-up narrows a new hire to their first skill on some days: those singletons join the closed sets
+    skill_sets = sorted(set(rm.agent_queues) | {qs for d in range(rm.n_days) for qs in rm.queues_on(d)})
+    closed = closed_queue_sets(skill_sets, rm.queues)
     for d in range(rm.n_days):
+        today = rm.queues_on(d)
+        subsets = [(subset, [a for a in agents if set(today[a]) <= set(subset)]) for subset in closed]
         for s in range(len(rm.shifts)):
             crews = {q: rm.crew[q, d, s] for q in rm.queues if (q, d, s) in rm.crew}
             working = [rm.y[a, d, s] for a in agents]
