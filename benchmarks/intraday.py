@@ -1,16 +1,23 @@
-"""Break and lunch placement: optimised (wfm.roster.breaks) beside naive fixed offsets, on the same roster.
+"""Intraday placement: optimised (wfm.roster.breaks) beside naive fixed offsets, on the same roster; the rule-cost ledger.
 
-Solves the demo's month (its [[breaks]] rules on) with a short time limit, then prices two placements of the
-breaks and lunches inside exactly the same shifts:
+Solves the demo's month (its [[breaks]] rules, wellbeing, onboarding, mentoring and training on) with a short
+time limit, then prices two placements of the breaks, lunches and activities inside exactly the same shifts
+(the sessions at the same times in both):
 
 * naive: every block at a fixed offset from the shift start (the blocks evenly spread over the shift, the lunch
   in the middle: two breaks and a lunch in a 9-hour shift at about start + 2 h, mid-shift and end - 2.5 h; the
   earliest placement keeping the rule where that would break it, e.g. a lunch window);
 * optimised: the placement stage of ``solve_roster`` (CP-SAT against per-interval coverage).
 
+Onboarding and recovery blocks take their earliest allowed place in the naive placement.
+
 It prints short agent-intervals (gross requirement minus agents on the phone, summed over queue-intervals where
 positive, recomputed from the HR_Import rows by the independent checker), the coverage cost, the checker's
-violations and the placement stage's time, then the demo's penalty ledger by rule.
+violations and the placement stage's time, then the demo's penalty ledger by rule, then the rule-cost
+ledger: what each family (breaks, wellbeing, training, mentoring) costs in short agent-intervals and predicted
+service level, measured on the same roster with the family's off-phone time given back to the phone
+(``wfm.evaluate.family_costs``), and what the continuous-phone cap costs, measured by re-solving the
+placement stage without it.
 
     python benchmarks/intraday.py [--scenario inputs/demo] [--time-limit 60] [--workers 2] [--seed 7]
 
@@ -31,9 +38,11 @@ from wfm.io import load_scenario
 from wfm.pipeline import run_forecast, run_staffing
 from wfm.roster import solve_roster
 from wfm.roster.breaks import Grid, place_breaks, works_of
+from wfm.roster.intraday import with_activities
 from wfm.roster.shifts import wall_clock
 
 ROOT = Path(__file__).resolve().parents[1]
+OFF_PHONE = ("BREAK", "LUNCH", "TRAINING", "MENTORING", "WELLBEING")
 
 
 def short_agent_intervals(scenario, activities, requirements) -> float:
@@ -42,9 +51,9 @@ def short_agent_intervals(scenario, activities, requirements) -> float:
 
 
 def with_blocks(scenario: S.Scenario, activities: pd.DataFrame, blocks) -> pd.DataFrame:
-    """``activities`` with every BREAK and LUNCH row replaced by ``blocks[(employee_id, date)]``."""
+    """``activities`` with every off-phone row replaced by ``blocks[(employee_id, date)]``."""
     tz = scenario.horizon.timezone
-    keep = activities[~activities[S.ACTIVITY].isin(("BREAK", "LUNCH"))]
+    keep = activities[~activities[S.ACTIVITY].isin(OFF_PHONE)]
     shifts = keep[keep[S.ACTIVITY] == "SHIFT"]
     templates = {s.code: s for s in scenario.shifts}
     rows = []
@@ -54,12 +63,35 @@ def with_blocks(scenario: S.Scenario, activities: pd.DataFrame, blocks) -> pd.Da
             at = start + b.offset_minutes
             rows.append(
                 (eid, day, b.activity, wall_clock(day, at, tz), wall_clock(day, at + b.minutes, tz), b.minutes,
-                 b.paid, None, code)
+                 b.paid, None, code, b.detail)
             )  # fmt: skip
     added = pd.DataFrame(rows, columns=list(S.HR_IMPORT_COLUMNS))
     return pd.concat([keep, added], ignore_index=True).sort_values(
         [S.EMPLOYEE_ID, S.DATE, S.START], kind="stable"
     )
+
+
+def session_days(scenario: S.Scenario, sol: S.RosterSolution) -> dict[str, int]:
+    """The day index of every session the solved roster placed."""
+    if sol.meetings is None or sol.meetings.empty:
+        return {}
+    index = {d: i for i, d in enumerate(scenario.horizon.days)}
+    return {m: index[d] for m, d in zip(sol.meetings[S.MEETING_ID], sol.meetings[S.DATE], strict=True)}
+
+
+def kpis(scenario, forecast, requirements, activities) -> tuple[float, dict[str, float]]:
+    """Short agent-intervals and predicted service level per queue (and all) of HR_Import rows."""
+    from wfm.evaluate import ALL_QUEUES, _aggregate, coverage_frame
+
+    cov = check_roster(scenario, activities, requirements).coverage
+    sched = cov[[S.QUEUE, S.DS, S.SCHEDULED]]
+    frame = coverage_frame(scenario, forecast, requirements, sched)
+    iv = scenario.horizon.interval_minutes
+    per = pd.concat(
+        [_aggregate(frame, [S.QUEUE], iv), _aggregate(frame.assign(**{S.QUEUE: ALL_QUEUES}), [S.QUEUE], iv)]
+    )
+    short = float((cov[S.REQUIRED] - cov[S.SCHEDULED]).clip(lower=0).sum())
+    return short, dict(zip(per[S.QUEUE], per[S.SERVICE_LEVEL], strict=True))
 
 
 def main() -> None:
@@ -74,7 +106,8 @@ def main() -> None:
     if not scenario.break_rules:
         raise SystemExit(f"{args.scenario}: scenario.toml has no [[breaks]] rules")
     t0 = time.perf_counter()
-    requirements = run_staffing(scenario, run_forecast(scenario))
+    forecast = run_forecast(scenario)
+    requirements = run_staffing(scenario, forecast)
     print(f"forecast and staffing: {time.perf_counter() - t0:.1f} s")
 
     t0 = time.perf_counter()
@@ -97,6 +130,7 @@ def main() -> None:
     works = works_of(scenario, sol.assignments, sol.activities)
     grid = Grid.of_scenario(scenario, requirements)
     t0 = time.perf_counter()
+    works, _ = with_activities(scenario, grid, works, session_days(scenario, sol))
     naive = place_breaks(scenario, grid, works, time_limit_seconds=1, optimise=False)
     naive_seconds = time.perf_counter() - t0
     naive_rows = with_blocks(scenario, sol.activities, naive.blocks)
@@ -133,6 +167,49 @@ def main() -> None:
     for r in ledger.itertuples(index=False):
         print(f"  {r.rule:<22} {r.amount:>12,.1f} {r.unit:<12} {r.cost:>12,.0f}")
     print(f"  {'total':<22} {'':>12} {'':<12} {ledger['cost'].sum():>12,.0f}")
+
+    from wfm.evaluate import ALL_QUEUES, FAMILY_METHOD, family_costs
+
+    print()
+    print(f"rule-cost ledger (method: {FAMILY_METHOD}):")
+    fam = family_costs(scenario, forecast, requirements, sol)
+    print(f"  {'family':<10} {'queue':<14} {'off-phone h':>11} {'short a-i':>10} {'SL pp':>7}")
+    for r in fam.itertuples(index=False):
+        print(
+            f"  {r.family:<10} {r.queue:<14} {r.off_phone_hours:>11,.1f} {r.cost_short_agent_intervals:>10,.1f} "
+            f"{r.cost_service_level_pp:>7.2f}"
+        )
+    cap = scenario.wellbeing.max_continuous_phone_minutes
+    if cap:
+        import dataclasses
+
+        free = dataclasses.replace(
+            scenario, wellbeing=dataclasses.replace(scenario.wellbeing, max_continuous_phone_minutes=None)
+        )
+        works_free, _ = with_activities(
+            free, grid, works_of(free, sol.assignments, sol.activities), session_days(free, sol)
+        )
+        t0 = time.perf_counter()
+        uncapped = place_breaks(
+            free,
+            grid,
+            works_free,
+            time_limit_seconds=placed.wall_seconds,
+            workers=args.workers,
+            seed=args.seed,
+        )
+        acts_free = with_blocks(free, sol.activities, uncapped.blocks)
+        short_cap, sl_cap = kpis(scenario, forecast, requirements, sol.activities)
+        short_free, sl_free = kpis(free, forecast, requirements, acts_free)
+        print()
+        print(
+            f"the {cap}-minute continuous-phone cap (method: placement re-solved without it, same shifts, "
+            f"{time.perf_counter() - t0:.1f} s):"
+        )
+        for q in sorted(sl_cap, key=lambda q: (q == ALL_QUEUES, q)):
+            print(f"  {q:<14} predicted SL {100 * sl_cap[q]:.2f}% with the cap, {100 * sl_free[q]:.2f}% without: "
+                  f"costs {100 * (sl_free[q] - sl_cap[q]):.2f} pp")  # fmt: skip
+        print(f"  short agent-intervals {short_cap:,.1f} with the cap, {short_free:,.1f} without")
 
 
 def _others(sol: S.RosterSolution) -> float:

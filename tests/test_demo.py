@@ -67,7 +67,7 @@ def test_same_seed_gives_identical_files(tmp_path):
     demo.generate(tmp_path / "b", agents=20, **SHORT)
     a, b = _sha(tmp_path / "a"), _sha(tmp_path / "b")
     overlays = {f"whatif/{name}" for name in demo.WHATIF_FILES}
-    assert set(a) == {"scenario.toml", "history.csv", "agents.csv", "time_off.csv", "README.md"} | overlays
+    assert set(a) == {"scenario.toml", "history.csv", "agents.csv", "time_off.csv", "training.csv", "README.md"} | overlays
     assert a == b
 
 
@@ -103,7 +103,7 @@ def test_writes_into_an_empty_folder_and_leaves_no_temporary_files(tmp_path):
     empty = tmp_path / "parent" / "empty"
     empty.mkdir(parents=True)
     demo.generate(empty, agents=6, **SHORT)
-    assert len(list(empty.iterdir())) == 6  # five files and the whatif/ folder
+    assert len(list(empty.iterdir())) == 7  # six files and the whatif/ folder
     assert [p.name for p in empty.parent.iterdir()] == ["empty"]
 
 

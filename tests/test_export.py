@@ -321,7 +321,7 @@ def test_intraday_frame_paints_breaks_training_and_night_shifts(tiny_scenario):
         ("E002", day, "WELLBEING", at(2, d=1), at(2, 15, d=1), 15, True, None, "N22"),
         ("E003", day, "OFF", at(0), at(0, d=1), 0, False, None, "OFF"),
     ]
-    acts = pd.DataFrame(rows, columns=list(S.HR_IMPORT_COLUMNS))
+    acts = pd.DataFrame(rows, columns=list(S.HR_IMPORT_REQUIRED)).assign(detail="")
     frame, slots = intraday_frame(sc, acts)
     assert slots[0] == 9 * 60 and slots[-1] == 30 * 60 - 15  # 09:00 to 05:45 the next morning
     assert list(frame[S.EMPLOYEE_ID]) == ["E001", "E002"]  # days off have no timeline
@@ -379,6 +379,36 @@ def test_fairness_sheet_counts_weekends_late_and_night_shifts_and_hours(wb, resu
     agents = result.evaluation.agents.set_index(S.EMPLOYEE_ID)
     assert (frame["paid_hours"] * 60).round().astype(int).to_dict() == agents["paid_minutes"].to_dict()
     assert frame["late_shifts"].to_dict() == agents["late_shifts"].to_dict()
+
+
+def test_fairness_sheet_shows_carried_and_rolling_totals_with_a_history(wb, result, tmp_path):
+    assert "rolling_weekends" not in _table(wb["Fairness"]).columns  # no history: this month alone
+    ids = [a.employee_id for a in result.scenario.agents]
+    history = pd.DataFrame(
+        {
+            S.EMPLOYEE_ID: ids,
+            "months": 3,
+            "weekends": [i % 4 for i in range(len(ids))],
+            "holidays": [i % 2 for i in range(len(ids))],
+            "late_shifts": [3 * i for i in range(len(ids))],
+        }
+    )
+    carried = dataclasses.replace(
+        result, scenario=dataclasses.replace(result.scenario, fairness_history=history)
+    )
+    path = tmp_path / WORKBOOK_NAME
+    write_workbook(path, carried, {"scenario": "small"})
+    frame = _table(load_workbook(path)["Fairness"]).set_index(S.EMPLOYEE_ID)
+    h = history.set_index(S.EMPLOYEE_ID)
+    assert frame["carried_weekends"].to_dict() == h["weekends"].to_dict()
+    assert frame["carried_holidays"].to_dict() == h["holidays"].to_dict()
+    assert frame["carried_late_shifts"].to_dict() == h["late_shifts"].to_dict()
+    assert (frame["rolling_weekends"] == h["weekends"] + frame["weekends_worked"]).all()
+    assert (
+        frame["rolling_late_shifts"] == h["late_shifts"] + frame["late_shifts"] + frame["night_shifts"]
+    ).all()
+    assert (frame["holidays_worked"] == 0).all()  # December 2026 has no public holiday in China
+    assert (frame["rolling_holidays"] == h["holidays"]).all()
 
 
 def test_every_working_day_has_one_shift_row_spanning_the_shift(result):

@@ -138,7 +138,9 @@ def run_case(case: Case, events: Any = None) -> CaseResult:
         roster = _solve(case, req, lambda stage, info: tell(stage, info) if stage == "roster" else None)
     except S.InfeasibleRosterError as exc:
         tell("failed", "the hard rules cannot all hold")
-        return CaseResult(case.name, pd.DataFrame(columns=[*ID_COLUMNS, "value"]), error="; ".join(exc.conflicts[:3]))
+        return CaseResult(
+            case.name, pd.DataFrame(columns=[*ID_COLUMNS, "value"]), error="; ".join(exc.conflicts[:3])
+        )
     timings["roster"] = time.perf_counter() - t
     t = time.perf_counter()
     tell("evaluate")
@@ -149,8 +151,12 @@ def run_case(case: Case, events: Any = None) -> CaseResult:
     metrics = case_metrics(case, req, roster, ev)
     tell("done", roster.info)
     return CaseResult(
-        case.name, metrics, roster.info, roster.activities,
-        violations=tuple(v.message for v in report.violations), timings=timings,
+        case.name,
+        metrics,
+        roster.info,
+        roster.activities,
+        violations=tuple(v.message for v in report.violations),
+        timings=timings,
     )
 
 
@@ -158,8 +164,12 @@ def _solve(case: Case, req: pd.DataFrame, progress: Any) -> S.RosterSolution:
     from wfm.roster import solve_roster
 
     return solve_roster(
-        case.scenario, req, progress=lambda info: progress("roster", info),
-        time_limit_seconds=case.time_limit_seconds, workers=case.workers, seed=case.seed,
+        case.scenario,
+        req,
+        progress=lambda info: progress("roster", info),
+        time_limit_seconds=case.time_limit_seconds,
+        workers=case.workers,
+        seed=case.seed,
         deterministic=case.deterministic,
     )
 
@@ -184,21 +194,42 @@ def case_metrics(case: Case, req: pd.DataFrame, roster: S.RosterSolution, ev: An
         rows.append(("service", "predicted service level", q.name, "share", float(r[S.SERVICE_LEVEL])))
         rows.append(("service", "predicted ASA", q.name, "s", float(r[S.ASA_SECONDS])))
         abandon = float(r[S.ABANDON_RATE])
-        rows.append(("service", "predicted abandonment", q.name, "share",
-                     abandon if math.isfinite(abandon) else "n/a (no patience_seconds for this queue)"))
+        rows.append(
+            (
+                "service",
+                "predicted abandonment",
+                q.name,
+                "share",
+                abandon if math.isfinite(abandon) else "n/a (no patience_seconds for this queue)",
+            )
+        )
     rows.append(("service", "predicted service level", ALL, "share", float(overall[S.SERVICE_LEVEL])))
     rows.append(("coverage", "short intervals", ALL, "intervals", float(ev.short_intervals)))
-    rows.append(("coverage", "short agent-intervals", ALL, "agent-intervals", float(ev.short_agent_intervals)))
+    rows.append(
+        ("coverage", "short agent-intervals", ALL, "agent-intervals", float(ev.short_agent_intervals))
+    )
     rows.append(("coverage", "predicted occupancy", ALL, "share", float(overall[S.OCCUPANCY])))
     pen = roster.penalties
     for rule, label, unit in FAIRNESS_RULES:
         amount = float(pen.loc[pen["rule"] == rule, "amount"].sum()) if not pen.empty else 0.0
         rows.append(("fairness", label, ALL, unit, amount))
-    training = NO_TRAINING if case.training_hours_per_agent is None else (
-        f"n/a (asks {case.training_hours_per_agent:g} h/agent; not rostered yet)"
+    acts = roster.activities
+    trained = acts.loc[acts[S.ACTIVITY] == "TRAINING", S.MINUTES].sum() / 60.0 if len(acts) else 0.0
+    has_training = bool(case.scenario.courses or case.scenario.onboarding)
+    rows.append(
+        ("training", "training hours delivered", ALL, "h", float(trained) if has_training else NO_TRAINING)
     )
-    rows.append(("training", "training hours delivered", ALL, "h", training))
-    rows.append(("training", "mentoring overlap", ALL, "h", NO_MENTORING))
+    if case.scenario.mentoring is not None:
+        from wfm.evaluate import mentoring_table
+
+        pairs = mentoring_table(case.scenario, roster)
+        share = (
+            float(pairs["same_shift_days"].sum() / max(1, pairs["mentee_days"].sum())) if len(pairs) else 0.0
+        )
+        rows.append(("training", "mentoring overlap", ALL, "share of mentee days", share))
+        rows.append(("training", "coaching hours", ALL, "h", float(pairs["coaching_minutes"].sum()) / 60.0))
+    else:
+        rows.append(("training", "mentoring overlap", ALL, "share of mentee days", NO_MENTORING))
     info = roster.info
     rows.append(("solver", "objective", ALL, "cost units", float(info.objective)))
     rows.append(("solver", "gap", ALL, "share", float(info.gap)))
@@ -210,8 +241,10 @@ def _cost(case: Case, paid_hours: pd.Series) -> float | str:
     rates = {eid: case.hourly_rates.get(eid, case.default_rate) for eid in paid_hours.index}
     missing = [eid for eid, r in rates.items() if r is None]
     if missing:
-        return (f"n/a ({len(missing)} agents without hourly_rate in agents.csv; "
-                "set a default with --set cost.hourly_rate=RATE)")
+        return (
+            f"n/a ({len(missing)} agents without hourly_rate in agents.csv; "
+            "set a default with --set cost.hourly_rate=RATE)"
+        )
     return float(sum(paid_hours[eid] * float(rates[eid]) for eid in paid_hours.index))
 
 
@@ -266,8 +299,11 @@ def prepare(
         key = forecast_key(w.scenario)
         if key not in fitted:
             if progress:
-                progress("forecast", f"fitting the forecast for {w.name}" + (" (and every what-if sharing it)"
-                                                                             if not fitted else ""))
+                progress(
+                    "forecast",
+                    f"fitting the forecast for {w.name}"
+                    + (" (and every what-if sharing it)" if not fitted else ""),
+                )
             if client is None:
                 fitted[key] = run_forecast(w.scenario, progress, models=models)
             else:
@@ -276,10 +312,16 @@ def prepare(
     # no stage after the forecast reads the history: leave it out of what goes to the workers
     cases = [
         Case(
-            w.name, dataclasses.replace(w.scenario, history=pd.DataFrame()),
+            w.name,
+            dataclasses.replace(w.scenario, history=pd.DataFrame()),
             adjust_forecast(fitted[forecast_key(w.scenario)], w),
-            time_limit_seconds=time_limit_seconds, workers=workers, seed=seed, deterministic=deterministic,
-            hourly_rates=rates, default_rate=w.hourly_rate, training_hours_per_agent=w.training_hours_per_agent,
+            time_limit_seconds=time_limit_seconds,
+            workers=workers,
+            seed=seed,
+            deterministic=deterministic,
+            hourly_rates=rates,
+            default_rate=w.hourly_rate,
+            training_hours_per_agent=w.training_hours_per_agent,
         )
         for w in whatifs
     ]
@@ -343,7 +385,9 @@ def _drain(events: Any, progress: CompareProgress | None) -> None:
             progress(*event)
 
 
-def forecast_queue(scenario: S.Scenario, queue: str, models: dict[str, str], special_days: Any) -> pd.DataFrame:
+def forecast_queue(
+    scenario: S.Scenario, queue: str, models: dict[str, str], special_days: Any
+) -> pd.DataFrame:
     """One queue's forecast, as :func:`wfm.pipeline.run_forecast` makes it (a Dask task).
 
     ``special_days`` is read by the caller, so a worker needs no access to the scenario folder.
@@ -351,8 +395,13 @@ def forecast_queue(scenario: S.Scenario, queue: str, models: dict[str, str], spe
     from wfm.forecast import forecast
 
     return forecast(
-        scenario.history, scenario.horizon, (scenario.queue(queue),), country=scenario.country,
-        models={queue: models[queue]}, seed=scenario.solver.seed, special_days=special_days,
+        scenario.history,
+        scenario.horizon,
+        (scenario.queue(queue),),
+        country=scenario.country,
+        models={queue: models[queue]},
+        seed=scenario.solver.seed,
+        special_days=special_days,
     )
 
 
@@ -361,17 +410,21 @@ def _forecast_dask(client: Any, scenario: S.Scenario, models: dict[str, str]) ->
 
     from wfm.special_days import SPECIAL_DAYS_FILE, read_special_days
 
-    special = read_special_days(Path(scenario.source_dir) / SPECIAL_DAYS_FILE) if scenario.source_dir else None
+    special = (
+        read_special_days(Path(scenario.source_dir) / SPECIAL_DAYS_FILE) if scenario.source_dir else None
+    )
     history = client.scatter(scenario.history, broadcast=False)
     light = dataclasses.replace(scenario, history=pd.DataFrame())
     futures = [
-        client.submit(_forecast_task, light, history, q.name, models, special, pure=False) for q in scenario.queues
+        client.submit(_forecast_task, light, history, q.name, models, special, pure=False)
+        for q in scenario.queues
     ]
     return pd.concat(client.gather(futures), ignore_index=True)
 
 
-def _forecast_task(scenario: S.Scenario, history: pd.DataFrame, queue: str, models: dict[str, str],
-                   special_days: Any) -> pd.DataFrame:
+def _forecast_task(
+    scenario: S.Scenario, history: pd.DataFrame, queue: str, models: dict[str, str], special_days: Any
+) -> pd.DataFrame:
     return forecast_queue(dataclasses.replace(scenario, history=history), queue, models, special_days)
 
 
@@ -394,8 +447,10 @@ def _run_dask(cases: Sequence[Case], scheduler: Any, progress: CompareProgress |
     from distributed import as_completed
 
     try:
-        futures = {client.submit(run_case, c, None, pure=False, key=f"wfm-case-{i}-{c.name}"): c.name
-                   for i, c in enumerate(cases)}
+        futures = {
+            client.submit(run_case, c, None, pure=False, key=f"wfm-case-{i}-{c.name}"): c.name
+            for i, c in enumerate(cases)
+        }
         for c in cases:
             if progress:
                 progress(c.name, "queued", "submitted to the Dask cluster")
@@ -404,7 +459,9 @@ def _run_dask(cases: Sequence[Case], scheduler: Any, progress: CompareProgress |
             r = fut.result()
             results[futures[fut]] = r
             if progress:
-                progress(r.name, "done" if r.error is None else "failed", r.info if r.error is None else r.error)
+                progress(
+                    r.name, "done" if r.error is None else "failed", r.info if r.error is None else r.error
+                )
         return [results[c.name] for c in cases]
     finally:
         if own:
@@ -438,8 +495,15 @@ def compare(
     client, own = _client(scheduler) if executor == "dask" else (None, False)
     try:
         whatifs, cases, models, fc_seconds = prepare(
-            base, overlays, shared, model=model, time_limit_seconds=time_limit_seconds, workers=workers, seed=seed,
-            deterministic=deterministic, client=client,
+            base,
+            overlays,
+            shared,
+            model=model,
+            time_limit_seconds=time_limit_seconds,
+            workers=workers,
+            seed=seed,
+            deterministic=deterministic,
+            client=client,
             progress=(lambda stage, msg: progress("(forecast)", stage, msg)) if progress else None,
         )
         results = run_cases(cases, jobs=jobs, executor=executor, scheduler=client, progress=progress)
@@ -490,28 +554,41 @@ def scenario_rows(comparison: Comparison) -> pd.DataFrame:
     rows = []
     for w, r in zip(comparison.whatifs, comparison.results, strict=True):
         info = r.info
-        rows.append({
-            "scenario": w.name,
-            "description": w.description,
-            "changes": "; ".join(w.changes) or "(none)",
-            "agents": len(w.scenario.agents),
-            "agents left out": ", ".join(w.dropped_agents),
-            "solver status": info.status if info else f"infeasible: {r.error}",
-            "objective": info.objective if info else None,
-            "gap": info.gap if info else None,
-            "solver seconds": round(info.wall_seconds, 1) if info else None,
-            "seed": info.seed if info else None,
-            "CP-SAT workers": info.workers if info else None,
-        })
+        rows.append(
+            {
+                "scenario": w.name,
+                "description": w.description,
+                "changes": "; ".join(w.changes) or "(none)",
+                "agents": len(w.scenario.agents),
+                "agents left out": ", ".join(w.dropped_agents),
+                "solver status": info.status if info else f"infeasible: {r.error}",
+                "objective": info.objective if info else None,
+                "gap": info.gap if info else None,
+                "solver seconds": round(info.wall_seconds, 1) if info else None,
+                "seed": info.seed if info else None,
+                "CP-SAT workers": info.workers if info else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------------------
 # Writing (the edge: comparison.xlsx, comparison.csv, rosters/<scenario>.csv)
 # ---------------------------------------------------------------------------
-_FORMATS = {"share": "0.0%", "s": "0.0", "FTE": "0.0", "h": "#,##0", "currency": "#,##0", "cost units": "#,##0",
-            "contacts": "#,##0", "agents": "0", "intervals": "0", "agent-intervals": "#,##0.0",
-            "weekends": "0", "shifts": "0"}
+_FORMATS = {
+    "share": "0.0%",
+    "s": "0.0",
+    "FTE": "0.0",
+    "h": "#,##0",
+    "currency": "#,##0",
+    "cost units": "#,##0",
+    "contacts": "#,##0",
+    "agents": "0",
+    "intervals": "0",
+    "agent-intervals": "#,##0.0",
+    "weekends": "0",
+    "shifts": "0",
+}
 
 
 def comparison_workbook(comparison: Comparison) -> bytes:
@@ -561,8 +638,10 @@ def comparison_workbook(comparison: Comparison) -> bytes:
         chart.y_axis.delete = False
         chart.legend.position = "b"
         for i, row in enumerate(table.itertuples(index=False), start=2):
-            if row[1] == metric and row[2] != ALL and all(isinstance(v, int | float) for v in row[4:4 + n]):
-                chart.series.append(Series(Reference(ws, min_col=first, max_col=last, min_row=i), title=str(row[2])))
+            if row[1] == metric and row[2] != ALL and all(isinstance(v, int | float) for v in row[4 : 4 + n]):
+                chart.series.append(
+                    Series(Reference(ws, min_col=first, max_col=last, min_row=i), title=str(row[2]))
+                )
         for series in chart.series:  # scenario names are text: a string reference, not a numeric one
             series.cat = AxDataSource(strRef=StrRef(f=cats))
         ws.add_chart(chart, f"{where}{anchor_row}")
@@ -614,7 +693,9 @@ def write_comparison(folder: Any, comparison: Comparison) -> list[str]:
         if r.activities is None:
             continue
         safe = re.sub(r"[^\w\-]+", "_", r.name).strip("_") or f"scenario{i}"
-        atomic_write_bytes(folder.path(f"rosters/{i:02d}-{safe}.csv"), csv_bytes(hr_import_frame(r.activities)))
+        atomic_write_bytes(
+            folder.path(f"rosters/{i:02d}-{safe}.csv"), csv_bytes(hr_import_frame(r.activities))
+        )
         written.append(f"rosters/{i:02d}-{safe}.csv")
     return written
 

@@ -340,6 +340,7 @@ def generate(
     name: str = "demo",
     time_limit_seconds: float = 120,
     breaks: bool = True,
+    activities: bool = True,
 ) -> None:
     """Write a demo scenario folder into ``out_dir``.
 
@@ -357,7 +358,9 @@ def generate(
     the reference one (required / available hours about 86% in December 2026).
     ``shift_codes`` picks a subset of :data:`SHIFT_CODES` (default all);
     ``name`` and ``time_limit_seconds`` go into ``scenario.toml``, and so do
-    the ``[[breaks]]`` rules unless ``breaks`` is False.  Output is a
+    the ``[[breaks]]`` rules unless ``breaks`` is False, and the wellbeing,
+    onboarding and mentoring sections and ``training.csv`` unless
+    ``activities`` is False.  Output is a
     pure function of the arguments: the same seed gives identical bytes (with
     the same numpy and holidays versions).
     """
@@ -375,17 +378,49 @@ def generate(
         name=name,
         time_limit_seconds=time_limit_seconds,
         breaks=breaks,
+        activities=activities,
     )
     _write_folder(out_dir, files)
     log.info("demo scenario %r written to %s", name, out_dir)
 
 
+# Wellbeing, onboarding and mentoring in scenario.toml; courses in training.csv (see docs/intraday.md).
+ACTIVITIES_TOML = """
+[wellbeing]
+max_continuous_phone_minutes = 150
+no_late_then_early = true
+max_consecutive_late = 4
+team_session_minutes = 60
+team_session_window = ["10:00", "17:00"]
+recovery_minutes = 10
+recovery_after_minutes = 120
+recovery_occupancy = 0.9
+
+[onboarding]
+days = 14
+share = 0.5
+ramp_up_days = 42
+ramp_up_fraction = 0.5
+
+[mentoring]
+mentor_roles = ["mentor", "lead"]
+max_mentees = 2
+same_shift_share = 0.8
+coaching_minutes = 30
+"""
+TRAINING_CSV = (
+    "course,session_minutes,sessions,roles,skills,agents,capacity,trainer,days,window,hard\n"
+    "Card compliance refresher,90,2,,phone_card,,12,,tue;wed;thu,09:30-17:00,yes\n"
+    "Complaint handling for seniors,120,1,lead;mentor,,,10,,mon;tue;wed;thu;fri,09:00-18:00,yes\n"
+)
+
+
 # What-if overlays shipped with the demo (wfm compare reads DIR/whatif/*.toml); see docs/whatif.md.
 WHATIF_FILES: dict[str, str] = {
-    'five_fewer_agents.toml': 'name = "5 fewer agents"\ndescription = "Five agents leave: the last five plain agents by employee_id are left out, with their leave and requests."\n\nheadcount = -5\n',
-    'sl_90_20.toml': 'name = "SL 90/20"\ndescription = "Phone queues answer 90% of calls within 20 seconds instead of 80/20 (retail) and 80/30 (card)."\n\n[queues.phone_retail]\nservice_level = 0.9\nanswer_seconds = 20\n\n[queues.phone_card]\nservice_level = 0.9\nanswer_seconds = 20\n',
-    'training_4h.toml': 'name = "training 4 h"\ndescription = "An extra 4 hours of compliance training per agent. Inert until the roster places training: the comparison reports it as not rostered yet."\n\n[training]\nhours_per_agent = 4\n',
-    'volume_plus_10.toml': 'name = "volume +10%"\ndescription = "Contacts on every queue 10% above the forecast (e.g. after the card campaign)."\n\nvolume = "+10%"\n',
+    "five_fewer_agents.toml": 'name = "5 fewer agents"\ndescription = "Five agents leave: the last five plain agents by employee_id are left out, with their leave and requests."\n\nheadcount = -5\n',
+    "sl_90_20.toml": 'name = "SL 90/20"\ndescription = "Phone queues answer 90% of calls within 20 seconds instead of 80/20 (retail) and 80/30 (card)."\n\n[queues.phone_retail]\nservice_level = 0.9\nanswer_seconds = 20\n\n[queues.phone_card]\nservice_level = 0.9\nanswer_seconds = 20\n',
+    'training_4h.toml': 'name = "training 4 h"\ndescription = "An extra 4 hours of training per agent (two 2-hour sessions, cohorts of 12), placed by the roster like any course."\n\n[training]\nhours_per_agent = 4\n',
+    "volume_plus_10.toml": 'name = "volume +10%"\ndescription = "Contacts on every queue 10% above the forecast (e.g. after the card campaign)."\n\nvolume = "+10%"\n',
 }
 
 
@@ -403,6 +438,7 @@ def build(
     name: str = "demo",
     time_limit_seconds: float = 120,
     breaks: bool = True,
+    activities: bool = True,
 ) -> dict[str, bytes]:
     """The scenario files as bytes, keyed by file name (what :func:`generate` writes)."""
     if history_start is None:
@@ -427,12 +463,22 @@ def build(
 
     files = {
         "scenario.toml": _scenario_toml(
-            name, start, end, interval_minutes, shifts, time_limit_seconds, len(agent_frame), breaks
+            name,
+            start,
+            end,
+            interval_minutes,
+            shifts,
+            time_limit_seconds,
+            len(agent_frame),
+            breaks,
+            activities,
         ).encode(),
         "history.csv": _csv_bytes(history),
         "agents.csv": _csv_bytes(agent_frame),
         "time_off.csv": _csv_bytes(time_off),
     }
+    if activities:
+        files["training.csv"] = TRAINING_CSV.encode()
     files["README.md"] = _readme(
         name=name,
         seed=seed,
@@ -452,6 +498,7 @@ def build(
         auto_scale=auto_scale,
         time_limit=time_limit_seconds,
         breaks=breaks,
+        activities=activities,
     ).encode()
     plain_agents = int((agent_frame["role"] == "agent").sum())
     for file_name, text in WHATIF_FILES.items():
@@ -862,11 +909,11 @@ def _make_agents(n: int, start: dt.date, rng: np.random.Generator) -> pd.DataFra
     for i in plain[: round(n * _PART_TIME_SHARE)]:
         contract[i] = int(_PART_TIME_MINUTES[rng.integers(len(_PART_TIME_MINUTES))])
 
-    # Start dates: new hires in the six weeks up to the horizon start; others 1-12 years back.
+    # Start dates: new hires from six weeks before to ten days into the horizon; others 1-12 years back.
     start_dates = []
     for i in range(n):
         if role[i] == "new_hire":
-            back = int(rng.integers(0, 43))
+            back = int(rng.integers(-10, 43))
         else:
             lo, hi = (3 * 365, 12 * 365) if role[i] in ("lead", "mentor") else (180, 8 * 365)
             back = int(rng.integers(lo, hi))
@@ -893,6 +940,11 @@ def _make_agents(n: int, start: dt.date, rng: np.random.Generator) -> pd.DataFra
             schema.ROLE: [role[i] for i in rows],
             schema.START_DATE: [start_dates[i].isoformat() for i in rows],
             "hourly_rate": [rates[i] for i in rows],
+            # flagged for coaching by a mentor: every 15th plain full-time agent
+            schema.COACHING: [
+                "yes" if role[i] == "agent" and contract[i] == _FULL_TIME_MINUTES and k % 15 == 7 else ""
+                for k, i in enumerate(rows)
+            ],
         }
     )
 
@@ -1151,6 +1203,7 @@ def _scenario_toml(
     time_limit: float,
     headcount: int,
     breaks: bool = True,
+    activities: bool = True,
 ) -> str:
     lines = [
         f'name = "{name}"',
@@ -1193,6 +1246,8 @@ def _scenario_toml(
         ]
     if breaks:
         lines += _breaks_toml(shifts)
+    if activities:
+        lines += ACTIVITIES_TOML.splitlines()
     rules, weights = schema.Rules(), schema.Weights()
     limit = int(time_limit) if float(time_limit).is_integer() else time_limit
     lines += [
@@ -1274,9 +1329,39 @@ def _breaks_readme(shifts: Sequence[_Shift]) -> list[str]:
         "least):",
         "",
         *_md_table(
-            ("shifts", "span at least", "paid breaks", "unpaid lunch", "lunch window", "from start / before end / gap"),
+            (
+                "shifts",
+                "span at least",
+                "paid breaks",
+                "unpaid lunch",
+                "lunch window",
+                "from start / before end / gap",
+            ),
             rows,
         ),
+    ]
+
+
+def _activities_readme(agents: pd.DataFrame) -> list[str]:
+    roles = agents[schema.ROLE]
+    coached = int((agents[schema.COACHING] == "yes").sum())
+    return [
+        "",
+        "## Training, mentoring and wellbeing",
+        "",
+        f"- **Mentoring** (`[mentoring]`): each of the {int((roles == 'new_hire').sum())} new hires and the "
+        f"{coached} agents flagged `coaching = yes` in `agents.csv` is paired with a mentor or team lead who has all "
+        "their skills (at most 2 mentees each); the pair works the same shift on at least 80% of the mentee's "
+        "working days and meets for 30 minutes of coaching every week.",
+        "- **Onboarding** (`[onboarding]`): a new hire spends half of each working day of their first 14 days in "
+        "training, and counts as half an agent (on their first skill only) for their first 42 days.",
+        "- **Training** (`training.csv`): a two-part card compliance refresher for everyone with the `phone_card` "
+        "skill (cohorts of at most 12, Tuesday to Thursday, 09:30-17:00) and a 2-hour complaint-handling course "
+        "for leads and mentors.",
+        "- **Wellbeing** (`[wellbeing]`): nobody is on the phone more than 150 minutes without a break; no late "
+        "shift is followed by an early one; at most 4 late shifts in a row; a monthly 60-minute team session "
+        "(10:00-17:00, the whole team); and a 10-minute recovery break early in any 2-hour stretch planned at "
+        "90% occupancy or more.",
     ]
 
 
@@ -1336,6 +1421,7 @@ def _readme(
     auto_scale: bool,
     time_limit: float,
     breaks: bool = True,
+    activities: bool = True,
 ) -> str:
     """README.md: the scenario, the demand model, its calibration and the sizing check."""
     n = len(agents)
@@ -1470,6 +1556,7 @@ def _readme(
         "Rules: 11 h rest between shifts, at most 6 consecutive working days, at least 2 days off per week, "
         "at most 2,400 paid minutes per week. Unplanned shrinkage 8%.",
         *_breaks_readme(shifts if breaks else ()),
+        *(_activities_readme(agents) if activities else []),
         "",
         "## Workforce",
         "",
@@ -1485,7 +1572,9 @@ def _readme(
         *_md_table(("contract minutes per week", "agents"), [(m, int(c)) for m, c in contracts.items()]),
         "",
         "Time off (all inside the horizon): "
-        + ", ".join(f"{int(kinds.get(k, 0))} `{k}` rows" for k in ("leave", "day_off_request", "shift_request"))
+        + ", ".join(
+            f"{int(kinds.get(k, 0))} `{k}` rows" for k in ("leave", "day_off_request", "shift_request")
+        )
         + f" ({time_off.loc[time_off[schema.KIND] == 'leave', schema.EMPLOYEE_ID].nunique()} agents on approved "
         "leave in blocks of 1-5 days; shift requests name a shift the agent's contract and skills fit).",
         "",

@@ -50,6 +50,9 @@ class Evaluation:
     agents: pd.DataFrame = field(repr=False)
     ledger: pd.DataFrame = field(repr=False)
     overall: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    family_costs: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # see family_costs()
+    training: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # see training_table()
+    mentoring: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # see mentoring_table()
     short_intervals: int = 0
     short_agent_intervals: float = 0.0
 
@@ -220,6 +223,201 @@ def evaluate(
         agents=agent_totals(scenario, roster.assignments),
         ledger=ledger_by_rule(roster.penalties),
         overall=overall,
+        family_costs=family_costs(scenario, forecast, requirements, roster, cov),
+        training=training_table(scenario, roster),
+        mentoring=mentoring_table(scenario, roster),
         short_intervals=int(short.sum()),
         short_agent_intervals=float((-cov[S.GAP]).clip(lower=0).sum()),
     )
+
+
+FAMILIES = {
+    "breaks": ("BREAK", "LUNCH"),
+    "wellbeing": ("WELLBEING",),
+    "training": ("TRAINING",),
+    "mentoring": ("MENTORING",),
+}
+"""The rule families whose cost the ledger reports, and the HR_Import activities each takes off the phone."""
+FAMILY_METHOD = "same roster, the family's off-phone time given back to the phone"
+
+
+def returned_minutes(scenario: S.Scenario, activities: pd.DataFrame, kinds: tuple[str, ...]) -> pd.DataFrame:
+    """On-phone minutes (employee_id, queue, ds, minutes) the ``kinds`` blocks took from their shift's queue.
+
+    A ramping new hire's minutes count at their fraction, as in coverage.
+    """
+    from wfm.activities import ramp_fraction, ramp_minutes
+
+    iv = scenario.horizon.interval_minutes
+    tz = scenario.horizon.timezone
+    shifts = activities[activities[S.ACTIVITY] == "SHIFT"].set_index([S.EMPLOYEE_ID, S.DATE])[S.QUEUE]
+    blocks = activities[activities[S.ACTIVITY].isin(kinds)]
+    agents = {a.employee_id: a for a in scenario.agents}
+    rows = []
+    step = pd.Timedelta(minutes=iv)
+    for eid, day, start, end in zip(
+        blocks[S.EMPLOYEE_ID], blocks[S.DATE], blocks[S.START], blocks[S.END], strict=True
+    ):
+        queue = shifts.get((eid, day))
+        if queue is None or eid not in agents:
+            continue
+        fraction = ramp_fraction(scenario, agents[eid], day)
+        t = start.tz_convert(tz).floor(f"{iv}min")
+        while t < end:
+            overlap = (min(end, t + step) - max(start, t)) / pd.Timedelta(minutes=1)
+            if overlap > 0:
+                m = int(round(overlap))
+                rows.append((eid, queue, t, m if fraction >= 1 else ramp_minutes(m, fraction)))
+            t += step
+    return pd.DataFrame(rows, columns=[S.EMPLOYEE_ID, S.QUEUE, S.DS, S.MINUTES])
+
+
+def family_costs(
+    scenario: S.Scenario,
+    forecast: pd.DataFrame,
+    requirements: pd.DataFrame,
+    roster: S.RosterSolution,
+    coverage: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """What each rule family (breaks, wellbeing, training, mentoring) costs in coverage and service level.
+
+    Method (:data:`FAMILY_METHOD`): the same roster is scored again with the
+    family's off-phone blocks given back to the phone; the difference in short
+    agent-intervals and in predicted service level (percentage points) is the
+    family's cost.  One row per family and queue, plus ``ALL_QUEUES``; families
+    with no blocks are left out.
+    """
+    iv = scenario.horizon.interval_minutes
+    if coverage is None:
+        coverage = coverage_frame(
+            scenario, forecast, requirements, scheduled_on_phone(roster.queue_minutes, iv)
+        )
+    actual = {
+        r[S.QUEUE]: r
+        for r in pd.concat(
+            [
+                _aggregate(coverage, [S.QUEUE], iv),
+                _aggregate(coverage.assign(**{S.QUEUE: ALL_QUEUES}), [S.QUEUE], iv),
+            ]
+        ).to_dict("records")
+    }
+    rows = []
+    for family, kinds in FAMILIES.items():
+        back = returned_minutes(scenario, roster.activities, kinds)
+        if back.empty:
+            continue
+        minutes = pd.concat(
+            [roster.queue_minutes[[S.EMPLOYEE_ID, S.QUEUE, S.DS, S.MINUTES]], back], ignore_index=True
+        )
+        without = coverage_frame(scenario, forecast, requirements, scheduled_on_phone(minutes, iv))
+        per = pd.concat(
+            [
+                _aggregate(without, [S.QUEUE], iv),
+                _aggregate(without.assign(**{S.QUEUE: ALL_QUEUES}), [S.QUEUE], iv),
+            ]
+        )
+        off_hours = back.groupby(S.QUEUE)[S.MINUTES].sum() / 60.0
+        for r in per.to_dict("records"):
+            q = r[S.QUEUE]
+            a = actual.get(q)
+            if a is None:
+                continue
+            hours = float(off_hours.sum()) if q == ALL_QUEUES else float(off_hours.get(q, 0.0))
+            rows.append(
+                {
+                    "family": family,
+                    S.QUEUE: q,
+                    "off_phone_hours": hours,
+                    "short_agent_intervals": a["short_agent_intervals"],
+                    "short_agent_intervals_without": r["short_agent_intervals"],
+                    "cost_short_agent_intervals": a["short_agent_intervals"] - r["short_agent_intervals"],
+                    S.SERVICE_LEVEL: a[S.SERVICE_LEVEL],
+                    "service_level_without": r[S.SERVICE_LEVEL],
+                    "cost_service_level_pp": 100.0 * (r[S.SERVICE_LEVEL] - a[S.SERVICE_LEVEL]),
+                    "method": FAMILY_METHOD,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def training_table(scenario: S.Scenario, roster: S.RosterSolution) -> pd.DataFrame:
+    """One row per training session placed (course sessions from ``roster.meetings``) and per onboarding day.
+
+    Columns: kind (``course`` or ``onboarding``), detail, date, start, end,
+    minutes, trainer, attendees (count), members (';'-joined ids).
+    """
+    cols = ["kind", S.DETAIL, S.DATE, S.START, S.END, S.MINUTES, S.TRAINER, "attendees", S.MEMBERS]
+    rows = []
+    meetings = roster.meetings
+    if meetings is not None and len(meetings):
+        for r in meetings[meetings[S.ACTIVITY] == "TRAINING"].itertuples(index=False):
+            members = [m for m in str(r.members).split(";") if m]
+            trainer = str(r.trainer or "")
+            attendees = [m for m in members if m != trainer]
+            rows.append(
+                (
+                    "course",
+                    r.detail,
+                    r.date,
+                    r.start,
+                    r.end,
+                    r.minutes,
+                    trainer or "external",
+                    len(attendees),
+                    ";".join(attendees),
+                )
+            )
+    acts = roster.activities
+    if S.DETAIL in acts.columns:
+        from wfm.activities import ONBOARDING_DETAIL
+
+        onb = acts[(acts[S.ACTIVITY] == "TRAINING") & (acts[S.DETAIL] == ONBOARDING_DETAIL)]
+        for r in onb.itertuples(index=False):
+            rows.append(
+                ("onboarding", ONBOARDING_DETAIL, r.date, r.start, r.end, r.minutes, "", 1, r.employee_id)
+            )
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["kind", S.DATE, S.START, S.DETAIL], kind="stable").reset_index(drop=True)
+
+
+def mentoring_table(scenario: S.Scenario, roster: S.RosterSolution) -> pd.DataFrame:
+    """One row per mentor-mentee pair: the share of the mentee's working days on the mentor's shift, and coaching.
+
+    Columns: mentor, mentor_name, mentee, mentee_name, reason, mentee_days
+    (days the mentee works), same_shift_days, same_shift_share, goal_share,
+    coaching_sessions, coaching_minutes.
+    """
+    from wfm.activities import pair_mentors
+
+    cols = [
+        "mentor", "mentor_name", "mentee", "mentee_name", "reason", "mentee_days", "same_shift_days",
+        "same_shift_share", "goal_share", "coaching_sessions", "coaching_minutes",
+    ]  # fmt: skip
+    if scenario.mentoring is None:
+        return pd.DataFrame(columns=cols)
+    names = {a.employee_id: a.name for a in scenario.agents}
+    a = roster.assignments
+    work = {
+        (e, d): c
+        for e, d, c in zip(a[S.EMPLOYEE_ID], a[S.DATE], a[S.SHIFT_CODE], strict=True)
+        if c not in (S.WORK_CODE_OFF, S.WORK_CODE_LEAVE)
+    }
+    meetings = (
+        roster.meetings if roster.meetings is not None else pd.DataFrame(columns=list(S.MEETING_COLUMNS))
+    )
+    coaching = meetings[meetings[S.ACTIVITY] == "MENTORING"]
+    rows = []
+    for p in pair_mentors(scenario):
+        days = [d for (e, d) in work if e == p.mentee]
+        same = sum(work.get((p.mentor, d)) == work[p.mentee, d] for d in days)
+        mine = coaching[
+            coaching[S.MEMBERS].map(lambda m, p=p: set(str(m).split(";")) == {p.mentor, p.mentee})
+        ]
+        rows.append(
+            (
+                p.mentor, names.get(p.mentor, ""), p.mentee, names.get(p.mentee, ""), p.reason, len(days), same,
+                same / len(days) if days else float("nan"), scenario.mentoring.same_shift_share, len(mine),
+                int(mine[S.MINUTES].sum()) if len(mine) else 0,
+            )
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)

@@ -88,7 +88,10 @@ FAMILY_FILLS = {
 }
 
 WORKBOOK_NAME = "roster.xlsx"
-SHEETS = ("Summary", "Roster", "HR_Import", "Intraday", "Coverage", "Fairness", "Ledger", "Settings")
+SHEETS = (
+    "Summary", "Roster", "HR_Import", "Intraday", "Coverage", "Training", "Mentoring", "Fairness", "Ledger",
+    "Rule_Costs", "Settings",
+)  # fmt: skip
 
 # Intraday timeline: one cell per slot, holding the activity that fills most of it
 INTRADAY_SLOT_MINUTES = 15
@@ -944,9 +947,30 @@ def _coverage_sheet(
         n += 1
 
 
-def fairness_frame(agents: pd.DataFrame) -> pd.DataFrame:
-    """The Fairness sheet: per agent, weekends, early/late/night shifts, and hours against contract."""
+def fairness_frame(agents: pd.DataFrame, totals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The Fairness sheet: per agent, weekends, early/late/night shifts, and hours against contract.
+
+    ``totals`` (:func:`wfm.roster.rules.fairness.rolling_totals`, given when
+    burden is carried from the plan store) adds, after the month's weekends
+    and shifts, the counts carried from the previous months (``carried_*``)
+    and the rolling totals the fairness terms compare (``rolling_*``: carried
+    plus this month) of weekends, public holidays and late shifts (late and
+    night), and the month's ``holidays_worked``.
+    """
     out = agents.copy()
+    rolling: list[str] = []
+    if totals is not None:
+        rolling = [
+            "carried_weekends",
+            "rolling_weekends",
+            "holidays_worked",
+            "carried_holidays",
+            "rolling_holidays",
+            "carried_late_shifts",
+            "rolling_late_shifts",
+        ]
+        extra = totals.rename(columns={"month_holidays": "holidays_worked"})
+        out = out.merge(extra[[S.EMPLOYEE_ID, *rolling]], on=S.EMPLOYEE_ID, how="left", validate="one_to_one")
     for m in (
         "paid_minutes",
         "contract_target_minutes",
@@ -970,6 +994,7 @@ def fairness_frame(agents: pd.DataFrame) -> pd.DataFrame:
         "early_shifts",
         "late_shifts",
         "night_shifts",
+        *rolling,
         "paid_hours",
         "contract_target_hours",
         "paid_minus_target_hours",
@@ -977,8 +1002,8 @@ def fairness_frame(agents: pd.DataFrame) -> pd.DataFrame:
     return out[[c for c in order if c in out] + [c for c in out if c not in order]]
 
 
-def _fairness_sheet(wb: _Book, agents: pd.DataFrame) -> None:
-    frame = fairness_frame(agents)
+def _fairness_sheet(wb: _Book, agents: pd.DataFrame, totals: pd.DataFrame | None = None) -> None:
+    frame = fairness_frame(agents, totals)
     fmts = {c: HOURS_FMT for c in frame.columns if c.endswith("_hours") or c.endswith("_per_week")}
     ws = _table_sheet(wb, "Fairness", frame, fmts, freeze="C2")
     if "paid_minus_target_hours" in frame and len(frame):
@@ -987,6 +1012,22 @@ def _fairness_sheet(wb: _Book, agents: pd.DataFrame) -> None:
             f"{col}2:{col}{len(frame) + 1}",
             CellIsRule(operator="lessThan", formula=["-0.05"], fill=SHORT_FILL),
         )
+
+
+def _rolling_totals(scenario: S.Scenario, assignments: pd.DataFrame) -> pd.DataFrame | None:
+    """The Fairness sheet's carried and rolling totals, when the scenario carries burden from the plan store."""
+    if scenario.fairness_history is None:
+        return None
+    from wfm.roster.rules.fairness import rolling_totals
+
+    return rolling_totals(scenario, assignments)
+
+
+def _frame_or_note(frame: pd.DataFrame, note: str) -> pd.DataFrame:
+    """``frame``, or a one-cell table saying why it is empty (a sheet is never blank without a reason)."""
+    if frame is not None and len(frame):
+        return frame
+    return pd.DataFrame({"note": [note]})
 
 
 def _settings_sheet(wb: _Book, scenario: S.Scenario) -> None:
@@ -1016,12 +1057,27 @@ def write_workbook(
     _hr_import_sheet(wb, result.roster.activities)
     _intraday_sheet(wb, scenario, result.roster.activities)
     _coverage_sheet(wb, scenario, ev.coverage, chart_week)
-    _fairness_sheet(wb, ev.agents)
+    times = {S.DATE: DATE_FMT, S.START: DATETIME_FMT, S.END: DATETIME_FMT}
+    _table_sheet(wb, "Training", _frame_or_note(ev.training, "no training in this scenario"), times)
+    _table_sheet(
+        wb,
+        "Mentoring",
+        _frame_or_note(ev.mentoring, "no [mentoring] in this scenario"),
+        {"same_shift_share": PERCENT_FMT, "goal_share": PERCENT_FMT},
+        freeze="C2",
+    )
+    _fairness_sheet(wb, ev.agents, _rolling_totals(scenario, result.roster.assignments))
     _table_sheet(
         wb,
         "Ledger",
         _rounded(result.roster.penalties),
         {S.DS: DATETIME_FMT, S.DATE: DATE_FMT, "cost": "#,##0.00"},
+    )
+    _table_sheet(
+        wb,
+        "Rule_Costs",
+        _frame_or_note(_rounded(ev.family_costs), "no breaks or activities off the phone"),
+        {S.SERVICE_LEVEL: PERCENT_FMT, "service_level_without": PERCENT_FMT, "cost_service_level_pp": "0.00"},
     )
     _settings_sheet(wb, scenario)
     wb.save_spliced(path)
@@ -1096,10 +1152,15 @@ def write_run(
     folder.path("requirements.csv").write_bytes(csv_bytes(result.requirements))
     folder.path("roster.csv").write_bytes(csv_bytes(hr_import_frame(result.roster.activities)))
     folder.path("coverage.csv").write_bytes(csv_bytes(ev.coverage))
+    meetings = result.roster.meetings
+    if meetings is not None:
+        folder.path("meetings.csv").write_bytes(csv_bytes(meetings))
     summary = dict(run_info)
     summary["queues"] = _records(ev.queue_totals)
     summary["all_queues"] = _records(ev.overall)[0] if len(ev.overall) else None
     summary["ledger"] = _records(ev.ledger)
+    if len(ev.family_costs):
+        summary["rule_costs"] = _records(ev.family_costs)
     folder.path("summary.json").write_text(
         json.dumps(summary, indent=2, default=_json_default, ensure_ascii=False)
     )

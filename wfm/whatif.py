@@ -24,8 +24,9 @@ Shortcuts that are not scenario.toml keys:
   availability rows;
 * ``cost.hourly_rate=60``: the hourly rate of agents without an
   ``hourly_rate`` in agents.csv;
-* ``training.hours_per_agent=4``: recorded, but inert until the roster places
-  training (reported as not modelled).
+* ``training.hours_per_agent=4``: every agent attends an extra course of that
+  many hours (sessions of up to 2 hours, cohorts of 12, weekdays 09:00-18:00;
+  :func:`extra_training`), placed by the roster like any course.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ _SECTIONS: dict[str, type] = {
     "shrinkage": S.Shrinkage,
     "solver": S.SolverSettings,
     "weights": S.Weights,
+    "wellbeing": S.Wellbeing,
+    "onboarding": S.Onboarding,
+    "mentoring": S.Mentoring,
 }
 # [[array]] tables addressed by their identifying key: queues.<name>.<field>
 _ARRAYS: dict[str, tuple[str, type]] = {
@@ -106,7 +110,7 @@ class WhatIf:
     ``volume`` / ``aht`` map a queue name (or ``"*"`` for every queue) to a
     multiplier.  ``dropped_agents``: the employee_ids ``headcount`` left out.
     ``hourly_rate``: the default rate per paid hour (``cost.hourly_rate``).
-    ``training_hours_per_agent``: asked for, not modelled yet.
+    ``training_hours_per_agent``: the extra course asked for (see :func:`extra_training`).
     """
 
     name: str
@@ -146,11 +150,15 @@ def parse_set(text: str) -> Assignment:
     """
     origin = f"--set {text}"
     if "=" not in text:
-        raise S.InputError(f"{origin}: write KEY=VALUE, e.g. --set volume=+10% or --set shrinkage.unplanned=0.15")
+        raise S.InputError(
+            f"{origin}: write KEY=VALUE, e.g. --set volume=+10% or --set shrinkage.unplanned=0.15"
+        )
     key, _, raw = text.partition("=")
     key = key.strip()
     if not key or not raw.strip():
-        raise S.InputError(f"{origin}: write KEY=VALUE, e.g. --set volume=+10% or --set shrinkage.unplanned=0.15")
+        raise S.InputError(
+            f"{origin}: write KEY=VALUE, e.g. --set volume=+10% or --set shrinkage.unplanned=0.15"
+        )
     return Assignment(key, _value(raw), origin)
 
 
@@ -209,8 +217,10 @@ def _label(p: Path) -> str:
 
 
 def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) and not _PERCENT.match(value) else (
-        str(value) if not isinstance(value, bool) else str(value).lower()
+    return (
+        json.dumps(value, ensure_ascii=False)
+        if isinstance(value, str) and not _PERCENT.match(value)
+        else (str(value) if not isinstance(value, bool) else str(value).lower())
     )
 
 
@@ -255,12 +265,19 @@ def apply_overlays(base: S.Scenario, overlays: Sequence[Overlay], name: str | No
             solver=parsed["solver"],
             weights=parsed["weights"],
             break_rules=tuple(parsed.get("break_rules", base.break_rules)),
+            wellbeing=parsed["activities"]["wellbeing"],
+            onboarding=parsed["activities"]["onboarding"],
+            mentoring=parsed["activities"]["mentoring"],
             country=parsed.get("country"),
             raw_toml=_dumps(doc),
         )
     dropped: tuple[str, ...] = ()
     if state["headcount"]:
         scenario, dropped = drop_agents(scenario, -state["headcount"])
+    if state["training"]:
+        scenario = dataclasses.replace(
+            scenario, courses=scenario.courses + (extra_training(state["training"]),)
+        )
     label = name or ("+".join(o.name for o in overlays) if overlays else BASE)
     scenario = dataclasses.replace(scenario, name=label)
     return WhatIf(
@@ -276,6 +293,33 @@ def apply_overlays(base: S.Scenario, overlays: Sequence[Overlay], name: str | No
     )
 
 
+EXTRA_TRAINING = "Extra training (what-if)"
+SESSION_HOURS = 2.0  # an extra-training what-if is split into sessions of at most this long
+
+
+def extra_training(hours_per_agent: float) -> S.Course:
+    """The course a ``training.hours_per_agent`` what-if adds: every agent, sessions of up to 2 hours.
+
+    Cohorts of 12, Monday to Friday, 09:00-18:00, external trainer; the
+    hours are rounded up to whole 15-minute blocks and split evenly.
+
+    >>> c = extra_training(4)
+    >>> (c.sessions, c.session_minutes)
+    (2, 120)
+    """
+    minutes = math.ceil(hours_per_agent * 60 / 15) * 15
+    sessions = max(1, math.ceil(minutes / (SESSION_HOURS * 60)))
+    per = math.ceil(minutes / sessions / 15) * 15
+    return S.Course(
+        name=EXTRA_TRAINING,
+        session_minutes=per,
+        sessions=sessions,
+        roles=S.ROLES,
+        capacity=12,
+        window=(9 * 60, 18 * 60),
+    )
+
+
 def _allowed(kind: str) -> str:
     if kind in _SECTIONS:
         return ", ".join(f.name for f in dataclasses.fields(_SECTIONS[kind]))
@@ -283,7 +327,9 @@ def _allowed(kind: str) -> str:
     return ", ".join(f.name for f in dataclasses.fields(cls) if f.name != ident)
 
 
-def _assign(doc: dict[str, Any], state: dict[str, Any], a: Assignment, base: S.Scenario) -> dict[str, Any] | None:
+def _assign(
+    doc: dict[str, Any], state: dict[str, Any], a: Assignment, base: S.Scenario
+) -> dict[str, Any] | None:
     """Apply ``a``: shortcuts go to ``state`` (returns None); scenario keys to a copy of ``doc`` (returned)."""
     parts = a.key.split(".")
     head = parts[0]
@@ -301,7 +347,9 @@ def _assign(doc: dict[str, Any], state: dict[str, Any], a: Assignment, base: S.S
             )
         plain = sum(1 for ag in base.agents if ag.role == "agent")
         if -a.value > plain:
-            raise S.InputError(f"{a.origin}: headcount = {a.value} leaves out more than the {plain} plain agents")
+            raise S.InputError(
+                f"{a.origin}: headcount = {a.value} leaves out more than the {plain} plain agents"
+            )
         state["headcount"] = a.value
         return None
     if head in ("cost", "training"):
@@ -319,8 +367,10 @@ def _assign(doc: dict[str, Any], state: dict[str, Any], a: Assignment, base: S.S
         return out
     if head in _SECTIONS:
         if len(parts) != 2 or parts[1] not in {f.name for f in dataclasses.fields(_SECTIONS[head])}:
-            raise S.InputError(f"{a.origin}: unknown key '{a.key}' (allowed: {head}.<key> with <key> one of "
-                               f"{_allowed(head)})")
+            raise S.InputError(
+                f"{a.origin}: unknown key '{a.key}' (allowed: {head}.<key> with <key> one of "
+                f"{_allowed(head)})"
+            )
         table = out.setdefault(head, {})
         if not isinstance(table, dict):  # pragma: no cover - the base parsed, so it is a table
             raise S.InputError(f"{a.origin}: [{head}] of {SCENARIO_FILE} is not a table")
@@ -337,8 +387,10 @@ def _assign(doc: dict[str, Any], state: dict[str, Any], a: Assignment, base: S.S
             )
         target, fld = parts[1], parts[2]
         if target != "*" and target not in names:
-            raise S.InputError(f"{a.origin}: '{target}' in '{a.key}' is not one of the {head} in {SCENARIO_FILE} "
-                               f"({', '.join(names) or 'none'})")
+            raise S.InputError(
+                f"{a.origin}: '{target}' in '{a.key}' is not one of the {head} in {SCENARIO_FILE} "
+                f"({', '.join(names) or 'none'})"
+            )
         if fld not in fields_:
             raise S.InputError(f"{a.origin}: unknown field '{fld}' in '{a.key}' (fields: {_allowed(head)})")
         if len(parts) > 3 and fld != "max_shifts":
@@ -361,8 +413,10 @@ def _multiplier(state: dict[str, Any], a: Assignment, parts: list[str], base: S.
     kind = parts[0]
     names = [q.name for q in base.queues]
     if len(parts) > 2 or (len(parts) == 2 and parts[1] not in names):
-        raise S.InputError(f"{a.origin}: '{a.key}' must be {kind} or {kind}.<queue> with a queue of "
-                           f"{SCENARIO_FILE} ({', '.join(names)})")
+        raise S.InputError(
+            f"{a.origin}: '{a.key}' must be {kind} or {kind}.<queue> with a queue of "
+            f"{SCENARIO_FILE} ({', '.join(names)})"
+        )
     factor = _factor(a.value)
     if factor is None or not (0.0 < factor <= 10.0):
         raise S.InputError(
@@ -391,14 +445,18 @@ def _reparse(doc: dict[str, Any], origin: str) -> dict[str, Any]:
     parsed = parse_scenario_toml(_dumps(doc), problems)
     if parsed is not None:
         _check_shift_grid(parsed["shifts"], problems)
-        if parsed.get("break_rules"):  # the shifts against the [[breaks]] rules, as build_scenario checks them
+        if parsed.get(
+            "break_rules"
+        ):  # the shifts against the [[breaks]] rules, as build_scenario checks them
             from wfm.roster.breaks import check_rules
 
             for line in check_rules(parsed["shifts"], parsed["break_rules"]):
                 problems.add(line)
     if problems or parsed is None:
-        lines = [line.removeprefix(f"{SCENARIO_FILE} ").removeprefix(f"{SCENARIO_FILE}: ")
-                 for line in problems.finish()]
+        lines = [
+            line.removeprefix(f"{SCENARIO_FILE} ").removeprefix(f"{SCENARIO_FILE}: ")
+            for line in problems.finish()
+        ]
         raise S.InputError([f"{origin}: {line}" for line in lines])
     return parsed
 
@@ -527,7 +585,10 @@ class StaffingComparison:
 
 
 def staffing_kpis(
-    scenario: S.Scenario, forecast: pd.DataFrame, requirements: pd.DataFrame, staffed: pd.DataFrame | None = None
+    scenario: S.Scenario,
+    forecast: pd.DataFrame,
+    requirements: pd.DataFrame,
+    staffed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per queue and overall: volume, required FTE and hours, predicted SL/ASA/abandonment/occupancy.
 
@@ -538,7 +599,9 @@ def staffing_kpis(
     from wfm.evaluate import ALL_QUEUES, _aggregate, coverage_frame
 
     staffed = requirements if staffed is None else staffed
-    scheduled = staffed[[S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS]].rename(columns={S.AGENTS_REQUIRED_GROSS: S.SCHEDULED})
+    scheduled = staffed[[S.QUEUE, S.DS, S.AGENTS_REQUIRED_GROSS]].rename(
+        columns={S.AGENTS_REQUIRED_GROSS: S.SCHEDULED}
+    )
     cov = coverage_frame(scenario, forecast, requirements, scheduled)
     iv = scenario.horizon.interval_minutes
     per_queue = _aggregate(cov, [S.QUEUE], iv)
@@ -638,8 +701,9 @@ def hourly_rates(scenario: S.Scenario) -> dict[str, float]:
         except ValueError:
             v = float("nan")
         if not (math.isfinite(v) and v >= 0):
-            problems.append(f"{AGENTS_FILE} row {i + 2}: hourly_rate '{raw}' must be a number of at least 0 "
-                            "(or blank)")
+            problems.append(
+                f"{AGENTS_FILE} row {i + 2}: hourly_rate '{raw}' must be a number of at least 0 (or blank)"
+            )
             continue
         rates[str(eid).strip()] = v
     if problems:
@@ -659,8 +723,10 @@ def load_overlays(directory: str | Path, files: Iterable[str | Path]) -> list[Ov
     names = [o.name for o in out]
     dup = sorted({n for n in names if names.count(n) > 1 or n == BASE})
     if dup:
-        raise S.InputError(f"what-if names must differ from each other and from '{BASE}': {', '.join(dup)}; "
-                           "set `name` in the overlay files")
+        raise S.InputError(
+            f"what-if names must differ from each other and from '{BASE}': {', '.join(dup)}; "
+            "set `name` in the overlay files"
+        )
     return out
 
 
