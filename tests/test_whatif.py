@@ -302,9 +302,17 @@ def test_dask_local_cluster_equals_local_run(base, prepared):
         _, remote_cases, _, _ = prepare(base, overlays, model=MODEL, time_limit_seconds=5, client=client)
         for a, b in zip(cases, remote_cases, strict=True):
             pd.testing.assert_frame_equal(a.forecast, b.forecast)
-        remote = run_cases(remote_cases[:2], executor="dask", scheduler=client)
+        seen = []
+        remote = run_cases(
+            remote_cases[:2], executor="dask", scheduler=client, progress=lambda *event: seen.append(event)
+        )
     for a, b in zip(local, remote, strict=True):
         _assert_same(a, b)
+    # live progress from the workers: every stage of both scenarios, the roster's with its gap
+    stages = {(name, stage) for name, stage, _ in seen}
+    for c in remote_cases[:2]:
+        assert {(c.name, "staffing"), (c.name, "roster"), (c.name, "evaluate"), (c.name, "done")} <= stages
+    assert any(stage == "roster" and isinstance(info, dict) and "gap" in info for _, stage, info in seen)
 
 
 def test_cli_compare_writes_workbook_and_csv(mini, tmp_path):
@@ -349,3 +357,14 @@ def test_cli_whatif_without_staffing_only_compares_full_rosters(mini, tmp_path):
     table = pd.read_csv(out / "comparison.csv")
     agents = table[table["metric"] == "agents"].iloc[0]
     assert [float(agents[c]) for c in ("base", "headcount=-1", "Δ headcount=-1")] == [4, 3, -1]
+
+
+def test_simulated_rows_come_from_the_simulation_when_asked(prepared):
+    _, cases, _ = prepared
+    case = dataclasses.replace(cases[0], simulate=2)
+    plain, simulated = run_case(cases[0]), run_case(case)
+    rows = simulated.metrics[simulated.metrics["metric"] == "simulated service level"]
+    assert len(rows) and all(isinstance(v, float) and 0.0 <= v <= 1.0 for v in rows["value"])
+    assert set(simulated.metrics["metric"]) >= {"simulated ASA", "simulated abandonment"}
+    note = plain.metrics[plain.metrics["metric"] == "simulated service level"]["value"]
+    assert all(str(v).startswith("n/a (run with --simulate N") for v in note)

@@ -214,11 +214,14 @@ def whatif(directory: Path, sets: tuple[str, ...], files: tuple[str, ...], staff
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="With --executor dask: the scheduler address.")
 @click.option("--model", type=click.Choice(MODEL_NAMES), default=None,
               help="Forecast model for every queue (default: DIRECTORY/forecast_models.json, else by backtest).")
+@click.option("--simulate", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="Also simulate every roster call by call, N replications (simulated service level, ASA, "
+                   "abandonment).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default outputs/<scenario>-compare-<time>).")
 def compare(directory: Path, files: tuple[str, ...], sets: tuple[str, ...], jobs: int, time_limit: float | None,
             workers: int, seed: int | None, deterministic: bool, executor: str, scheduler: str | None,
-            model: str | None, out: Path | None) -> None:
+            model: str | None, simulate: int, out: Path | None) -> None:
     """Run the base and each what-if to a full roster, in parallel, and compare them side by side.
 
     Writes comparison.xlsx (one column per scenario, changes against the base, charts), comparison.csv and
@@ -245,11 +248,11 @@ def compare(directory: Path, files: tuple[str, ...], sets: tuple[str, ...], jobs
         shared = [overlay_from_sets(sets, name="--set")] if sets else []
         _run_compare(cli, scenario, overlays, shared, out, jobs=jobs, time_limit=time_limit, workers=workers,
                      seed=seed, deterministic=deterministic, executor=executor, scheduler=scheduler, model=model,
-                     t0=t0)
+                     t0=t0, simulate=simulate)
 
 
 def _run_compare(cli, scenario, overlays, shared, out, *, jobs, time_limit, workers, seed, deterministic, executor,
-                 scheduler, model, t0) -> None:
+                 scheduler, model, t0, simulate: int = 0) -> None:
     from wfm.compare import RosterCheckError, apply_all, write_comparison
     from wfm.compare import compare as run_comparison
     from wfm.export import RunFolder
@@ -265,7 +268,7 @@ def _run_compare(cli, scenario, overlays, shared, out, *, jobs, time_limit, work
         result = run_comparison(
             scenario, overlays, shared, jobs=jobs, executor=executor, scheduler=scheduler, model=model,
             time_limit_seconds=time_limit, workers=workers, seed=seed, deterministic=deterministic,
-            progress=progress,
+            progress=progress, simulate=simulate,
         )
     except RosterCheckError as exc:
         cli._fail(str(exc).splitlines(), cli.EXIT_INTERNAL)

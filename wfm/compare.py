@@ -28,6 +28,7 @@ import math
 import multiprocessing
 import queue as _queue
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,7 @@ class Case:
     hourly_rates: dict[str, float] = field(default_factory=dict)
     default_rate: float | None = None
     training_hours_per_agent: float | None = None
+    simulate: int = 0  # replications of the call-by-call simulation of the roster (0: none)
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,18 @@ def run_case(case: Case, events: Any = None) -> CaseResult:
     timings["evaluate"] = time.perf_counter() - t
     tell("check")
     report = check_roster(case.scenario, roster.activities, req)
-    metrics = case_metrics(case, req, roster, ev)
+    simulated = None
+    if case.simulate:
+        from wfm.simulate import simulate_roster
+
+        tell("simulate")
+        t = time.perf_counter()
+        seed = case.seed if case.seed is not None else case.scenario.solver.seed
+        simulated = simulate_roster(
+            case.scenario, case.forecast, roster.activities, replications=case.simulate, seed=seed
+        ).queues
+        timings["simulate"] = time.perf_counter() - t
+    metrics = case_metrics(case, req, roster, ev, simulated)
     tell("done", roster.info)
     return CaseResult(
         case.name,
@@ -174,8 +187,14 @@ def _solve(case: Case, req: pd.DataFrame, progress: Any) -> S.RosterSolution:
     )
 
 
-def case_metrics(case: Case, req: pd.DataFrame, roster: S.RosterSolution, ev: Any) -> pd.DataFrame:
-    """The comparison rows of one solved scenario (ID_COLUMNS + value; value a number or an honest text)."""
+def case_metrics(
+    case: Case, req: pd.DataFrame, roster: S.RosterSolution, ev: Any, simulated: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The comparison rows of one solved scenario (ID_COLUMNS + value; value a number or an honest text).
+
+    ``simulated``: the simulation's per-queue totals (:class:`wfm.simulate.FrameSimulation` ``queues``),
+    when the comparison ran with ``--simulate``.
+    """
     rows: list[tuple[str, str, str, str, Any]] = []
     overall = ev.overall.iloc[0]
     totals = ev.queue_totals.set_index(S.QUEUE)
@@ -204,6 +223,18 @@ def case_metrics(case: Case, req: pd.DataFrame, roster: S.RosterSolution, ev: An
             )
         )
     rows.append(("service", "predicted service level", ALL, "share", float(overall[S.SERVICE_LEVEL])))
+    sim = simulated.set_index(S.QUEUE) if simulated is not None and len(simulated) else None
+    for q in case.scenario.queues:
+        if sim is None:
+            note = "n/a (run with --simulate N to simulate the roster call by call)"
+            rows.append(("service", "simulated service level", q.name, "share", note))
+            continue
+        if q.name not in sim.index:
+            continue
+        r = sim.loc[q.name]
+        rows.append(("service", "simulated service level", q.name, "share", float(r[S.SERVICE_LEVEL])))
+        rows.append(("service", "simulated ASA", q.name, "s", float(r[S.ASA_SECONDS])))
+        rows.append(("service", "simulated abandonment", q.name, "share", float(r[S.ABANDON_RATE])))
     rows.append(("coverage", "short intervals", ALL, "intervals", float(ev.short_intervals)))
     rows.append(
         ("coverage", "short agent-intervals", ALL, "agent-intervals", float(ev.short_agent_intervals))
@@ -277,6 +308,7 @@ def prepare(
     deterministic: bool = True,
     progress: Callable[[str, Any], None] | None = None,
     client: Any = None,
+    simulate: int = 0,
 ) -> tuple[list[WhatIf], list[Case], dict[str, str], float]:
     """Apply every overlay (all checked first), fit each distinct forecast once, and build the cases.
 
@@ -322,6 +354,7 @@ def prepare(
             hourly_rates=rates,
             default_rate=w.hourly_rate,
             training_hours_per_agent=w.training_hours_per_agent,
+            simulate=simulate,
         )
         for w in whatifs
     ]
@@ -441,29 +474,90 @@ def _client(scheduler: Any) -> tuple[Any, bool]:
     return Client(scheduler), True
 
 
+class _DaskEvents:
+    """An events sink on a Dask worker: a ``distributed.Queue`` shared with the client (live progress).
+
+    Queue items travel through the scheduler, so they are sent as plain data:
+    a solver report (a dataclass) becomes a dict.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._queue = None
+
+    def put(self, event: tuple[str, str, Any]) -> None:
+        if self._queue is None:
+            from distributed import Queue
+
+            self._queue = Queue(self.name)
+        name, stage, info = event
+        if dataclasses.is_dataclass(info) and not isinstance(info, type):
+            info = dataclasses.asdict(info)
+        try:
+            self._queue.put((name, stage, info), timeout=5)
+        except Exception:  # noqa: BLE001 - progress is best effort; the result still comes back
+            log.debug("compare: a progress event of %s could not be sent", name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"name": self.name, "_queue": None}
+
+
 def _run_dask(cases: Sequence[Case], scheduler: Any, progress: CompareProgress | None) -> list[CaseResult]:
-    """The same :func:`run_case` on a Dask cluster; progress reports each case when it finishes."""
+    """The same :func:`run_case` on a Dask cluster, with each scenario's stage and solver gap reported live.
+
+    Workers put their progress on a ``distributed.Queue``; the client drains
+    it twice a second while it waits for the results.
+    """
     client, own = _client(scheduler)
-    from distributed import as_completed
+    from distributed import Queue, wait
+
+    name = f"wfm-compare-{uuid.uuid4().hex}"
+    queue = Queue(name, client=client) if progress else None
+    sink = _DaskEvents(name) if progress else None
+
+    def drain() -> None:
+        if queue is None:
+            return
+        try:
+            events = queue.get(timeout=0.01, batch=True)
+        except Exception:  # noqa: BLE001 - an empty queue or a closing client: nothing to show
+            return
+        for case_name, stage, info in events:
+            if stage not in ("done", "failed"):  # those come with the result, below
+                progress(case_name, stage, info)
 
     try:
         futures = {
-            client.submit(run_case, c, None, pure=False, key=f"wfm-case-{i}-{c.name}"): c.name
+            client.submit(run_case, c, sink, pure=False, key=f"wfm-case-{i}-{c.name}"): c.name
             for i, c in enumerate(cases)
         }
         for c in cases:
             if progress:
                 progress(c.name, "queued", "submitted to the Dask cluster")
         results: dict[str, CaseResult] = {}
-        for fut in as_completed(futures):
-            r = fut.result()
-            results[futures[fut]] = r
-            if progress:
-                progress(
-                    r.name, "done" if r.error is None else "failed", r.info if r.error is None else r.error
-                )
+        pending = set(futures)
+        while pending:
+            try:
+                finished = wait(list(pending), timeout=0.5, return_when="FIRST_COMPLETED")
+                done, pending = set(finished.done), set(finished.not_done)
+            except TimeoutError:  # nothing finished in the half second: show the progress so far
+                done = set()
+            drain()
+            for fut in done:
+                r = fut.result()
+                results[futures[fut]] = r
+                if progress:
+                    progress(
+                        r.name, "done" if r.error is None else "failed", r.info if r.error is None else r.error
+                    )
+        drain()
         return [results[c.name] for c in cases]
     finally:
+        if queue is not None:
+            try:
+                queue.close()
+            except Exception:  # noqa: BLE001
+                pass
         if own:
             client.close()
 
@@ -482,13 +576,16 @@ def compare(
     seed: int | None = None,
     deterministic: bool = True,
     progress: CompareProgress | None = None,
+    simulate: int = 0,
 ) -> Comparison:
     """Base plus one scenario per overlay, forecast once, rostered in parallel, in one table.
 
     ``progress(name, stage, info)``: stages of every scenario, and
     ``("(forecast)", "forecast", message)`` while forecasting.  Raises
     :class:`~wfm.schema.InputError` for a bad overlay (before anything runs)
-    and :class:`RosterCheckError` when a roster fails the checker.
+    and :class:`RosterCheckError` when a roster fails the checker.  ``simulate``:
+    replications of a call-by-call simulation of every roster (0: none; the
+    comparison then says so in the simulated rows).
     """
     t0 = time.perf_counter()
     apply_all(base, overlays, shared)  # every overlay checked before a cluster is contacted
@@ -505,6 +602,7 @@ def compare(
             deterministic=deterministic,
             client=client,
             progress=(lambda stage, msg: progress("(forecast)", stage, msg)) if progress else None,
+            simulate=simulate,
         )
         results = run_cases(cases, jobs=jobs, executor=executor, scheduler=client, progress=progress)
     finally:
