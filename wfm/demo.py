@@ -394,7 +394,7 @@ team_session_minutes = 60
 team_session_window = ["10:00", "17:00"]
 recovery_minutes = 10
 recovery_after_minutes = 120
-recovery_occupancy = 0.9
+recovery_occupancy = 0.8
 
 [onboarding]
 days = 14
@@ -1361,7 +1361,7 @@ def _activities_readme(agents: pd.DataFrame) -> list[str]:
         "- **Wellbeing** (`[wellbeing]`): nobody is on the phone more than 150 minutes without a break; no late "
         "shift is followed by an early one; at most 4 late shifts in a row; a monthly 60-minute team session "
         "(10:00-17:00, the whole team); and a 10-minute recovery break early in any 2-hour stretch planned at "
-        "90% occupancy or more.",
+        "80% occupancy or more.",
     ]
 
 
