@@ -146,3 +146,10 @@ def test_a_ramping_new_hire_counts_for_half():
     grid = Grid.of_scenario(sc, make_requirements(sc, {"retail": 1}))
     works, _ = with_activities(sc, grid, [Work("E004", 0, D09, "retail"), Work("E002", 0, D09, "retail")])
     assert [w.fraction for w in works] == [0.5, 1.0]
+
+
+def test_onboarding_that_cannot_fit_beside_the_breaks_is_explained():
+    # a whole shift of training leaves no room for the rule's breaks and lunch
+    sc = scenario(onboarding=Onboarding(days=14, share=1.0, ramp_up_days=0))
+    with pytest.raises(S.InfeasibleRosterError, match=r"E004 on 2026-12-07 \(D09\).*onboarding 480 min"):
+        place(sc, [Work("E004", 0, D09, "retail")], make_requirements(sc, {"retail": 1}))

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 from test_roster import scenarios as roster_scenarios
+from test_rules import demand, solve
 
 from wfm import schema as S
 from wfm.activities import meetings
@@ -59,22 +60,6 @@ def scenario(agents=None, *, days: int = 7, time_off=(), **fields) -> S.Scenario
         agents=agents, queues=("retail",), days=days, shifts=SHIFTS, rules=LOOSE, time_off=time_off
     )
     return dataclasses.replace(sc, **fields)
-
-
-def demand(hours: range, days: set[int] | None = None, level: float = 1.0):
-    def f(q, ds):
-        d = (ds.date() - MONDAY).days
-        return level if ds.hour in hours and (days is None or d in days) else 0
-
-    return f
-
-
-def solve(sc, req, **kw):
-    kw.setdefault("time_limit_seconds", 10)
-    kw.setdefault("workers", 1)
-    sol = solve_roster(sc, req, **kw)
-    assert check_roster(sc, sol.activities, req).violations == []
-    return sol
 
 
 def grid(sol, eid: str = "E001") -> dict[dt.date, str]:

@@ -79,7 +79,7 @@ from wfm.roster.penalties import SCALE, TieredShortfall, Value, ledger_frame, ob
 from wfm.roster.rules import coverage, rule_units, skills
 from wfm.roster.rules.pins import Pins, restricted_queues
 from wfm.roster.shifts import on_phone_minutes
-from wfm.roster.warmstart import keeps_every_rule, starting_roster
+from wfm.roster.warmstart import deterministic_rounds, keeps_every_rule, starting_roster
 from wfm.schema import InfeasibleRosterError, RosterSolution, Scenario, SolveInfo
 
 log = logging.getLogger(__name__)
@@ -325,14 +325,21 @@ def solve_roster(
                 add_hint(rm, placed)
                 warm_progress(_hint_objective(rm))
 
-        add_hint(rm, starting_roster(rm, deadline=warm_deadline, seed=seed, on_first=first_roster))
+        rounds = deterministic_rounds(WARM_START_SHARE * time_limit, len(rm.agents))
+        add_hint(
+            rm, starting_roster(rm, deadline=warm_deadline, seed=seed, on_first=first_roster, max_rounds=rounds)
+        )
         keeps = keeps_every_rule(rm)
         if keeps:
             warm_progress(_hint_objective(rm))
     built = time.perf_counter() - started
 
-    # the time limit covers building and the warm start too; a deterministic run counts work, not seconds
-    search_limit = time_limit if deterministic else max(time_limit - built, time_limit / 4)
+    # the time limit covers building and the warm start too; a deterministic run counts work, not seconds,
+    # and gives CP-SAT the share a wall-clock run leaves it after its warm start, so both take about as long
+    if deterministic:
+        search_limit = max(time_limit * (1 - WARM_START_SHARE), time_limit / 4)
+    else:
+        search_limit = max(time_limit - built, time_limit / 4)
     solver = _solver(search_limit, workers, seed, deterministic, len(rm.model.proto.variables))
     status = solver.solve(rm.model, _ProgressCallback(progress, floor, built))
     name = solver.status_name(status)

@@ -31,7 +31,7 @@ How:
    local search, and keep the result only if the whole roster got cheaper.
    Rounds repeat until the deadline, or until as many rounds in a row as
    there are agents (at least 20) found nothing; without a deadline at most
-   ``DETERMINISTIC_ROUNDS`` rounds run.  The random choices come from the
+   :func:`deterministic_rounds` rounds (sized to the time limit) run.  The random choices come from the
    solve's seed.
 
 On the December demo (120 agents, 15 shifts, 3 queues) the greedy costs about
@@ -654,20 +654,42 @@ def _add(r: _Roster, a: int, d: int) -> bool:
 
 RUIN_SHARE = 0.07  # share of the agents whose week is ruined in one round
 DETERMINISTIC_ROUNDS = 300  # rounds at most when there is no deadline
+SECONDS_PER_ROUND_PER_AGENT = 0.005
+"""About what one ruin-and-rebuild round costs per agent on one core (the December demo, 120 agents: 0.57 s)."""
 
 
-def _search(r: _Roster, rng: np.random.Generator, deadline: float | None, on_improve=None) -> tuple[int, int]:
+def deterministic_rounds(seconds: float, n_agents: int) -> int:
+    """Rounds a deterministic warm start runs for a budget of about ``seconds``, between 20 and 300.
+
+    A deterministic solve has no deadline, so its warm start counts rounds
+    instead; this sizes the count to the time a wall-clock warm start would
+    get, so a deterministic run takes about as long.
+
+    >>> deterministic_rounds(72, 120), deterministic_rounds(3600, 120), deterministic_rounds(1, 10)
+    (120, 300, 20)
+    """
+    rounds = round(seconds / (SECONDS_PER_ROUND_PER_AGENT * max(1, n_agents)))
+    return max(20, min(DETERMINISTIC_ROUNDS, rounds))
+
+
+def _search(
+    r: _Roster,
+    rng: np.random.Generator,
+    deadline: float | None,
+    on_improve=None,
+    max_rounds: int = DETERMINISTIC_ROUNDS,
+) -> tuple[int, int]:
     """Iterated local search: ruin some agents' week, rebuild greedily, polish, keep if better.
 
     Stops at the deadline, after as many rounds in a row without improvement
     as there are agents (at least 20), or (without a deadline) after
-    ``DETERMINISTIC_ROUNDS`` rounds.  Returns (rounds, improvements).
+    ``max_rounds`` rounds.  Returns (rounds, improvements).
     """
     best = r.objective()
     size = max(1, round(RUIN_SHARE * r.n_agents))
     patience = max(20, r.n_agents)
     rounds = improved = stall = 0
-    while stall < patience and (deadline is not None or rounds < DETERMINISTIC_ROUNDS):
+    while stall < patience and (deadline is not None or rounds < max_rounds):
         if deadline is not None and time.perf_counter() > deadline:
             break
         rounds += 1
@@ -803,7 +825,10 @@ def _meet(r: _Roster, pairs: list[tuple[int, int]]) -> list[str]:
     for meeting, _ in getattr(rm, "session_meetings", []):
         if meeting.series is not None:
             parts[meeting.series] = max(parts.get(meeting.series, 0), meeting.part)
-    for meeting, slots in getattr(rm, "session_meetings", []):
+    # the largest sessions first (a whole team has the fewest days that suit everyone); a stable sort keeps
+    # a course's parts in order
+    ordered = sorted(getattr(rm, "session_meetings", []), key=lambda ms: -len(ms[0].members))
+    for meeting, slots in ordered:
         after = -1
         if meeting.series is not None and meeting.part > 1:
             after = chosen.get((meeting.series, meeting.part - 1), -1)
@@ -825,11 +850,27 @@ def _meet(r: _Roster, pairs: list[tuple[int, int]]) -> list[str]:
             return sum(r.shift_on.get((a, option[0])) in fit for a, fit in fits(*option))
 
         days = [d for d in days if not any((rm.agent_index[eid], d) in busy for eid in meeting.members_on(d))]
-        options = sorted(((d, k) for d in days for k in range(len(slots))), key=lambda o: (-ready(o), o))
+        share: list[int] = []
+        if meeting.series is not None and parts[meeting.series] > 1:
+            # part k of n first tries the k-th n-th of the candidate days, so every later part keeps room
+            n, k_part = parts[meeting.series], meeting.part
+            lo, hi = len(cand) * (k_part - 1) // n, len(cand) * k_part // n
+            share = [d for d in days if d in set(cand[lo:hi])]
+        ranked = []
+        for pool in (share, days):
+            ranked += sorted(
+                ((d, k) for d in pool for k in range(len(slots)) if (d, k) not in ranked),
+                key=lambda o: (-ready(o), o),
+            )[:TRIED_DAYS]
         found = None
-        for d, k in options[:TRIED_DAYS]:
+        for d, k in ranked:
             snap = r.snapshot()
-            if all(_ensure(r, a, d, fit, partner) for a, fit in fits(d, k)):
+            # every member first, then each pair's share: a mentor and mentee placed one after the
+            # other would otherwise fail the share check in between
+            members = fits(d, k)
+            if all(_ensure(r, a, d, fit, {}) for a, fit in members) and all(
+                _share_ok(r, mo, me) for a, _ in members for mo, me in partner.get(a, ())
+            ):
                 found = d
                 rm.warm_session_days[meeting.id] = (d, k)  # the hint's session day and slot
                 break
@@ -875,11 +916,13 @@ def starting_roster(
     seed: int = 0,
     on_improve: Callable[[float], None] | None = None,
     on_first: Callable[[dict[tuple[int, int], Placement]], None] | None = None,
+    max_rounds: int = DETERMINISTIC_ROUNDS,
 ) -> dict[tuple[int, int], Placement]:
     """``{(agent, day): (shift, queue)}``: a good roster that keeps every built-in hard rule.
 
     ``deadline`` (a ``time.perf_counter()`` value) stops the search early;
-    without one it stops on its own (same inputs and seed, same roster).
+    without one it stops on its own after at most ``max_rounds`` ruin-and-rebuild
+    rounds (same inputs and seed, same roster; see :func:`deterministic_rounds`).
     ``on_improve`` receives the objective (cost units) of every better roster;
     ``on_first`` receives the first complete roster (the greedy one) before any
     improvement, so a caller can show a feasible roster early.
@@ -904,7 +947,7 @@ def starting_roster(
     polished = r.objective()
     if polished < built:
         report(polished / SCALE)
-    rounds, improved = _search(r, np.random.default_rng(seed), deadline, on_improve)
+    rounds, improved = _search(r, np.random.default_rng(seed), deadline, on_improve, max_rounds)
     log.info(
         "roster warm start: greedy %.0f, local search %.0f, %d of %d ruin-and-rebuild rounds improved to %.0f "
         "(%.1f s)",
