@@ -67,11 +67,11 @@ def grid(sol) -> dict[dt.date, str]:
     return dict(zip(a[S.DATE], a[S.SHIFT_CODE], strict=True))
 
 
-def pin(*pins: tuple[int, str]):
-    """An extra rule unit pinning E001 to ``code`` (or ``"work"`` / ``"off"``) on day offsets."""
+def pin(*pins: tuple[int, str], eid: str = "E001"):
+    """An extra rule unit pinning ``eid`` to ``code`` (or ``"work"`` / ``"off"``) on day offsets."""
 
     def unit(rm):
-        a = rm.agent_index["E001"]
+        a = rm.agent_index[eid]
         for d, code in pins:
             if code == "off":
                 ct, what = rm.model.add(rm.works[a, d] == 0), f"is pinned off on {rm.days[d]}"

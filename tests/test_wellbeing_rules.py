@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 from test_roster import scenarios as roster_scenarios
-from test_rules import demand, solve
+from test_rules import demand, pin, solve
 
 from wfm import schema as S
 from wfm.activities import meetings
@@ -67,25 +67,6 @@ def grid(sol, eid: str = "E001") -> dict[dt.date, str]:
     return dict(zip(a[S.DATE], a[S.SHIFT_CODE], strict=True))
 
 
-def pin(eid: str, *pins: tuple[int, str]):
-    """An extra rule unit pinning ``eid`` to ``code`` (or ``"work"`` / ``"off"``) on day offsets."""
-
-    def unit(rm):
-        a = rm.agent_index[eid]
-        for d, code in pins:
-            if code == "off":
-                ct, what = rm.model.add(rm.works[a, d] == 0), f"is pinned off on {rm.days[d]}"
-            elif code == "work":
-                ct, what = rm.model.add(rm.works[a, d] == 1), f"is pinned to work on {rm.days[d]}"
-            else:
-                y = rm.y[a, d, rm.shift_index[code]]
-                ct, what = rm.model.add(y == 1), f"is pinned to {code} on {rm.days[d]}"
-            rm.hard(ct, f"pin{d}", rm.agents[a], what)
-        return []
-
-    return unit
-
-
 def explain(sc, req, *units) -> str:
     with pytest.raises(InfeasibleRosterError) as err:
         solve_roster(sc, req, extra_rules=list(units), time_limit_seconds=10, workers=1)
@@ -113,7 +94,7 @@ def test_no_late_then_early():
     for i in range(6):
         assert not (g[day(i)] == "L14" and g[day(i + 1)] == "E07")
     assert "late_then_early" in rules_broken(on, scenario(), req)
-    text = explain(on, req, pin("E001", (2, "L14"), (3, "E07")))
+    text = explain(on, req, pin((2, "L14"), (3, "E07"), eid="E001"))
     assert "no early shift the day after a late or night shift" in text
 
 
@@ -127,7 +108,7 @@ def test_max_consecutive_late():
         best = max(best, run)
     assert 0 < best <= 2
     assert "consecutive_late" in rules_broken(on, scenario(), req)
-    text = explain(on, req, pin("E001", (1, "L14"), (2, "L14"), (3, "L14")))
+    text = explain(on, req, pin((1, "L14"), (2, "L14"), (3, "L14"), eid="E001"))
     assert "at most 2 late or night shifts in a row" in text
 
 
@@ -157,7 +138,7 @@ def test_mentoring_mentor_on_leave_is_explained():
     leave = tuple(TimeOff("E002", day(i), "leave") for i in range(5))
     sc = dataclasses.replace(pair_scenario(), time_off=leave)
     req = make_requirements(sc, demand(range(9, 17)))
-    text = explain(sc, req, pin("E014", (0, "work"), (1, "work"), (2, "work")))
+    text = explain(sc, req, pin((0, "work"), (1, "work"), (2, "work"), eid="E014"))
     assert "works the same shift as mentor E002 on at least 80% of E014's working days" in text
     assert "days E002 cannot work still count: 2026-12-07 to 2026-12-11" in text
 
@@ -269,7 +250,7 @@ def test_session_conflict_is_explained():
     sc = course_scenario()
     sc = dataclasses.replace(sc, courses=(dataclasses.replace(COURSE, sessions=1, dates=(day(2), day(3))),))
     req = make_requirements(sc, demand(range(9, 17)))
-    text = explain(sc, req, pin("E001", (2, "off"), (3, "off")))
+    text = explain(sc, req, pin((2, "off"), (3, "off"), eid="E001"))
     assert "attends Training 'AML refresher (cohort 1, session 1/1)'" in text
 
 
@@ -303,7 +284,7 @@ def test_soft_course_session_missed_costs_its_weight():
     soft = dataclasses.replace(COURSE, sessions=1, dates=(day(2),), hard=False)
     sc = dataclasses.replace(course_scenario(), courses=(soft,))
     req = make_requirements(sc, demand(range(9, 17)))
-    rm, solver = solve_model(sc, req, pin("E001", (2, "off")))
+    rm, solver = solve_model(sc, req, pin((2, "off"), eid="E001"))
     assert chosen_session_days(rm, solver.value) == {}
     ledger = ledger_frame(rm.penalties, solver.value)
     missed = ledger[ledger["rule"] == sessions_rule.MISSED]
