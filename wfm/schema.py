@@ -458,16 +458,6 @@ class Wellbeing:
     recovery_after_minutes: int = 120
     recovery_occupancy: float = 0.85
 
-    @property
-    def any(self) -> bool:
-        return bool(
-            self.max_continuous_phone_minutes
-            or self.no_late_then_early
-            or self.max_consecutive_late
-            or self.team_session_minutes
-            or self.recovery_minutes
-        )
-
 
 @dataclass(frozen=True)
 class Course:

@@ -1602,7 +1602,6 @@ def validate_training(frame: pd.DataFrame, problems: _Problems) -> list[tuple[st
     for i, r in frame.iterrows():
         where = f"{name} row {_row(i)}"
         table: dict[str, Any] = {}
-        ok = True
         for col in frame.columns:
             text = str(r[col]).strip()
             if not text:
@@ -1613,7 +1612,6 @@ def validate_training(frame: pd.DataFrame, problems: _Problems) -> list[tuple[st
                     table[key] = int(text)
                 except ValueError:
                     problems.add(f"{where}: {col} '{text}' must be a whole number")
-                    ok = False
             elif col in ("roles", "skills", "agents"):
                 table[key] = [v.strip() for v in text.split(";") if v.strip()]
             elif col == "days":
@@ -1627,13 +1625,14 @@ def validate_training(frame: pd.DataFrame, problems: _Problems) -> list[tuple[st
             elif col == "hard":
                 if text.lower() not in _YES | _NO:
                     problems.add(f"{where}: hard '{text}' must be yes or no")
-                    ok = False
                 else:
                     table[key] = text.lower() in _YES
             else:
                 table[key] = text
-        vals = _typed_table(table, _COURSE_SPEC, where, problems) if ok else None
-        if vals is not None:
+        # the cells that did read are still typed and cross-checked, so one pass lists every problem of the
+        # row (a recorded problem stops the run before any course is used)
+        vals = _typed_table(table, _COURSE_SPEC, where, problems)
+        if vals is not None and "name" in vals and "session_minutes" in vals:
             courses.append((where, S.Course(**vals)))
     return courses
 

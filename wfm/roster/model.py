@@ -39,7 +39,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from wfm import schema as S
-from wfm.activities import ramp_fraction, ramping
+from wfm.activities import ramp_fraction, ramp_skills, ramping
 from wfm.roster.penalties import SCALE, Penalty
 from wfm.roster.rules import skills
 from wfm.roster.shifts import shift_family
@@ -214,8 +214,9 @@ class RosterModel:
 
     def queues_on(self, d: int) -> list[tuple[str, ...]]:
         """The queues each agent may serve on day ``d`` (only the first skill while ramping up)."""
+        day = self.days[d]
         return [
-            (self.agents[a].skills[0],) if (a, d) in self.ramp else qs
+            ramp_skills(self.scenario, self.agents[a], day) if (a, d) in self.ramp else qs
             for a, qs in enumerate(self.agent_queues)
         ]
 
