@@ -11,6 +11,8 @@ from conftest import MONDAY, make_agent, make_requirements, make_scenario
 
 from wfm import activities as A
 from wfm import schema as S
+from wfm.check import check_roster
+from wfm.roster import solve_roster
 from wfm.roster.breaks import Grid, Work, longest_phone_run, phone_minutes, place_breaks
 from wfm.roster.intraday import with_activities
 from wfm.schema import BreakRule, Onboarding, ShiftTemplate, Wellbeing
@@ -109,6 +111,24 @@ def test_a_recovery_break_falls_early_in_a_high_occupancy_stretch():
     start = 9 * 60 + recovery[0].offset_minutes
     assert 10 * 60 <= start and start + 10 <= 12 * 60  # inside the first 120 min of the 10:00 stretch
     assert not any(b.detail == A.RECOVERY_DETAIL for b in placed.blocks[("E003", MONDAY)])
+
+
+def test_the_checker_reports_every_missing_recovery_break():
+    # a checker that stops at the first missing break (or crashes on the agent-day after it) would hide the rest
+    sc = scenario(
+        wellbeing=Wellbeing(recovery_minutes=10, recovery_after_minutes=120, recovery_occupancy=0.85)
+    )
+    req = make_requirements(sc, {"retail": 2, "card": 1})
+    req[S.OCCUPANCY] = 0.9
+    sol = solve_roster(sc, req, time_limit_seconds=5, workers=1, seed=1, deterministic=True)
+    acts = sol.activities
+    recovery = (acts[S.ACTIVITY] == "WELLBEING") & (acts[S.DETAIL] == A.RECOVERY_DETAIL)
+    due = sorted(zip(acts.loc[recovery, S.EMPLOYEE_ID], acts.loc[recovery, S.DATE], strict=True))
+    assert len(due) >= 3
+    assert check_roster(sc, acts, req).violations == []
+    missing = check_roster(sc, acts[~recovery], req).violations
+    assert sorted((v.employee_id, v.dates[0]) for v in missing if v.rule == "recovery") == due
+    assert {v.rule for v in missing} == {"recovery"}
 
 
 def test_the_team_session_goes_where_the_team_is_missed_least():

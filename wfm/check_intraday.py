@@ -135,14 +135,14 @@ def check_intraday(
                     if r[S.ACTIVITY] == "WELLBEING" and b1 - b0 >= spec.minutes and b0 in allowed
                 ]
                 if not got:
-                    first, last = min(allowed), max(allowed)
+                    earliest, latest = min(allowed), max(allowed)
                     out.append(
                         (
                             "recovery",
                             eid,
                             (day,),
                             f"{who}: a {spec.minutes}-minute recovery break is due on {day}, starting between "
-                            f"{_clock(first)} and {_clock(last)} ({sr[S.QUEUE]} planned at "
+                            f"{_clock(earliest)} and {_clock(latest)} ({sr[S.QUEUE]} planned at "
                             f"{wb.recovery_occupancy:.0%} occupancy or more), and there is none",
                         )
                     )
