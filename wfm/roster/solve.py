@@ -1,21 +1,28 @@
 """Build the roster model from its rule units, solve it with CP-SAT, and map the outcome.
 
-A solve runs in three steps, all inside the time limit:
+A solve runs in four steps, all inside the time limit:
 
 1. build the model (every unit in :mod:`wfm.roster.rules`) and a starting
    roster (:mod:`wfm.roster.warmstart`: greedy, local search, then
-   ruin-and-rebuild rounds for up to ``WARM_START_SHARE`` of the limit), hinted
-   to CP-SAT down to every slack variable;
+   ruin-and-rebuild rounds for up to ``WARM_START_SHARE`` of the limit, or
+   ``HINT_ONLY_WARM_START_SHARE`` when a minimum rule makes its roster only a
+   hint for CP-SAT to repair), hinted to CP-SAT down to every slack variable;
 2. a quick lower bound (:mod:`wfm.roster.bound`, the LP of the pooled
    workforce), because CP-SAT's own bound on a month-sized model moves slowly;
-3. CP-SAT for the rest of the limit.  It verifies the hint against every rule
-   unit, improves it, and proves optimality on small models.
+3. CP-SAT for ``1 - LNS_SHARE`` of the rest of the limit.  It verifies the
+   hint against every rule unit, improves it, and proves optimality on small
+   models;
+4. unless CP-SAT proved its roster optimal, a large-neighbourhood search
+   (:mod:`wfm.roster.lns`) for the remaining time: free a few agents or a few
+   days, fix the rest, re-solve with CP-SAT, keep what is better.  It starts
+   from CP-SAT's roster, or from the warm start when CP-SAT found none and
+   the warm start keeps every rule.
 
-With ``[[breaks]]`` rules a fourth step follows on the solved shifts: the
+With ``[[breaks]]`` rules a fifth step follows on the solved shifts: the
 placement of every break and lunch (:mod:`wfm.roster.breaks`), which gets
-``solver.breaks_time_share`` of the time limit (the three steps above share
+``solver.breaks_time_share`` of the time limit (the four steps above share
 the rest).  ``info`` keeps the shift solve's figures; ``placement`` reports the
-fourth step, whose objective is the placed roster's cost (the ledger total).
+fifth step, whose objective is the placed roster's cost (the ledger total).
 
 A repair (``pins``, see :mod:`wfm.roster.rules.pins`) replaces step 1: the
 hint is the previous roster, made feasible first by a small CP-SAT solve in
@@ -37,9 +44,9 @@ Status mapping:
   rule, agent), solved again, and CP-SAT's sufficient set of assumptions is
   shrunk by deletion to a small conflict, then put in words.
 * UNKNOWN (CP-SAT stopped before reading even the hint, e.g. a very short
-  limit): the warm-start roster, which keeps every built-in rule by
-  construction, with status FEASIBLE; when extra rule units are present its
-  feasibility is unknown and InfeasibleRosterError says no roster was found in
+  limit): the warm-start roster (improved by the neighbourhood search), which
+  keeps every built-in rule by construction, with status FEASIBLE; when extra
+  rule units are present its feasibility is unknown and InfeasibleRosterError says no roster was found in
   time and suggests a longer limit.
 * MODEL_INVALID is a bug in wfm, not in the inputs -> RuntimeError.
 
@@ -48,8 +55,9 @@ race and share solutions, and a wall-clock limit cuts the search at a
 machine- and load-dependent point.  With ``deterministic=True`` the search runs
 with ``interleave_search`` (subsolvers interleaved in fixed batches, documented
 as deterministic independently of ``num_workers``) and stops on
-``max_deterministic_time`` (a work count, set to the time limit) instead of the
-wall clock; a wall-clock safety net of four times the limit remains, and if it
+``max_deterministic_time`` (a work count: the time limit times
+:data:`wfm.roster.lns.DETERMINISTIC_UNITS_PER_SECOND`, so it takes about as
+long as a wall-clock solve on an idle core) instead of the wall clock; a wall-clock safety net of four times the limit remains, and if it
 fires the run is no longer reproducible (a warning is logged).  With one
 worker the search is sequential and needs no interleaving.  The warm start
 then runs without a deadline (it stops on its own) and the CP-SAT time limit
@@ -64,6 +72,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -72,6 +81,7 @@ import pandas as pd
 from ortools.sat.python import cp_model, cp_model_helper
 
 from wfm import schema as S
+from wfm.roster import lns
 from wfm.roster.bound import pooled_lower_bound
 from wfm.roster.model import Gate, RosterModel, RuleUnit
 from wfm.roster.output import roster_frames
@@ -79,13 +89,28 @@ from wfm.roster.penalties import SCALE, TieredShortfall, Value, ledger_frame, ob
 from wfm.roster.rules import coverage, rule_units, skills
 from wfm.roster.rules.pins import Pins, restricted_queues
 from wfm.roster.shifts import on_phone_minutes
-from wfm.roster.warmstart import deterministic_rounds, keeps_every_rule, starting_roster
+from wfm.roster.warmstart import deterministic_rounds, has_minimums, keeps_every_rule, starting_roster
 from wfm.schema import InfeasibleRosterError, RosterSolution, Scenario, SolveInfo
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[dict], None]
 WARM_START_SHARE = 0.6
+HINT_ONLY_WARM_START_SHARE = 0.1
+"""The warm start's share when it cannot keep the minimum rules: CP-SAT repairs its roster anyway, and the
+neighbourhood search uses the time better (Curtois 12: its ruin-and-rebuild took 24-32 s of 60, leaving the
+search 21-33 s and the result 5,551-6,464 by how much it got)."""
+LNS_SHARE = 0.8
+"""Share of CP-SAT's time given to the neighbourhood search (:mod:`wfm.roster.lns`) after its first roster.
+
+Measured on Curtois 5 and 7-12 (60 s, 2 workers pinned to one core): from 9-118 % above the best reported
+objective to 0.4-60 %, and on the 120-agent demo 2 % off the shift solve's objective.  CP-SAT keeps a fifth:
+enough for a first roster and, on small models (Curtois 1-3), the optimality proof.  The price is CP-SAT's
+bound on the larger Curtois instances (10-12), which needs most of the limit to rise.
+"""
+LNS_WORKERS = 1
+"""Workers per LNS sub-solve.  One keeps a sub-solve reproducible; on two free cores the second idles during
+the search (running a neighbourhood on each is not done yet)."""
 
 
 def build_model(
@@ -184,8 +209,13 @@ class _ProgressCallback(cp_model.CpSolverSolutionCallback):
         self._progress = progress
         self._floor = -math.inf if bound_floor is None else bound_floor
         self._offset = started_seconds  # time spent before CP-SAT started (model, warm start, bound)
+        self.solutions = 0
+        self.stop_on_solution = False  # set by _hand_over: stop at the next roster
 
     def on_solution_callback(self) -> None:
+        self.solutions += 1
+        if self.stop_on_solution:
+            self.stop_search()
         objective = self.objective_value / SCALE
         bound = max(self.best_objective_bound / SCALE, self._floor)
         event = {
@@ -232,7 +262,7 @@ def _solver(
     if deterministic:
         # one worker searches sequentially; several need interleaving to be reproducible
         p.interleave_search = workers > 1
-        p.max_deterministic_time = time_limit
+        p.max_deterministic_time = time_limit * lns.DETERMINISTIC_UNITS_PER_SECOND
         p.max_time_in_seconds = 4 * time_limit + 10
     else:
         p.max_time_in_seconds = time_limit
@@ -307,6 +337,7 @@ def solve_roster(
                 }
             )
 
+    warm_share = HINT_ONLY_WARM_START_SHARE if pins is None and has_minimums(rm) else WARM_START_SHARE
     if pins is not None:
         previous = _previous_placements(rm)
         limit = max(1.0, min(30.0, time_limit / 4))
@@ -315,8 +346,6 @@ def solve_roster(
             warm_progress(nearby[1])
         add_hint(rm, previous if nearby is None else nearby[0])
     else:
-        # the warm start may use part of the limit (no deadline when deterministic: it stops on its own)
-        warm_deadline = None if deterministic else started + WARM_START_SHARE * time_limit
 
         def first_roster(placed: dict) -> None:
             # a feasible roster early: its full cost (the warm start prices neither fairness nor start times);
@@ -325,9 +354,12 @@ def solve_roster(
                 add_hint(rm, placed)
                 warm_progress(_hint_objective(rm))
 
-        rounds = deterministic_rounds(WARM_START_SHARE * time_limit, len(rm.agents))
+        # the warm start may use part of the limit (no deadline when deterministic: it stops on its own)
+        warm_deadline = None if deterministic else started + warm_share * time_limit
+        rounds = deterministic_rounds(warm_share * time_limit, len(rm.agents))
         add_hint(
-            rm, starting_roster(rm, deadline=warm_deadline, seed=seed, on_first=first_roster, max_rounds=rounds)
+            rm,
+            starting_roster(rm, deadline=warm_deadline, seed=seed, on_first=first_roster, max_rounds=rounds),
         )
         keeps = keeps_every_rule(rm)
         if keeps:
@@ -337,11 +369,33 @@ def solve_roster(
     # the time limit covers building and the warm start too; a deterministic run counts work, not seconds,
     # and gives CP-SAT the share a wall-clock run leaves it after its warm start, so both take about as long
     if deterministic:
-        search_limit = max(time_limit * (1 - WARM_START_SHARE), time_limit / 4)
+        search_limit = max(time_limit * (1 - warm_share), time_limit / 4)
     else:
         search_limit = max(time_limit - built, time_limit / 4)
-    solver = _solver(search_limit, workers, seed, deterministic, len(rm.model.proto.variables))
-    status = solver.solve(rm.model, _ProgressCallback(progress, floor, built))
+    lns_limit = LNS_SHARE * search_limit if LNS_SHARE > 0 else 0.0
+    warm_roster_ok = not extra_rules and pins is None and keeps_every_rule(rm)
+    callback = _ProgressCallback(progress, floor, built)
+    if deterministic or lns_limit == 0:
+        solver = _solver(
+            search_limit - lns_limit, workers, seed, deterministic, len(rm.model.proto.variables)
+        )
+        status = solver.solve(rm.model, callback)
+    else:
+        # CP-SAT gets the whole limit, and hands over to the neighbourhood search after its share once it
+        # has a roster (or the warm start keeps every rule): a first roster may take longer than the share
+        # (Curtois 13 and 18), and a second solve would start that search again
+        solver = _solver(search_limit, workers, seed, deterministic, len(rm.model.proto.variables))
+        timer = threading.Timer(search_limit - lns_limit, _hand_over, (solver, callback, warm_roster_ok))
+        timer.start()
+        try:
+            status = solver.solve(rm.model, callback)
+        finally:
+            timer.cancel()
+    if status == cp_model.UNKNOWN and lns_limit > 0 and deterministic and not warm_roster_ok:
+        # no roster to start the neighbourhood search from: CP-SAT keeps the search's time
+        solver = _solver(lns_limit, workers, seed, deterministic, len(rm.model.proto.variables))
+        status = solver.solve(rm.model, _ProgressCallback(progress, floor, time.perf_counter() - started))
+        lns_limit = 0.0
     name = solver.status_name(status)
     log.info(
         "roster: CP-SAT %s in %.1f s (deterministic time %.1f)",
@@ -354,25 +408,39 @@ def solve_roster(
             "roster: the wall-clock safety limit stopped a deterministic solve; it may not be reproducible"
         )
 
+    value: Value = solver.value
+    fallback = status == cp_model.UNKNOWN and warm_roster_ok
+    start = _search_start(rm, solver, status, fallback) if lns_limit > 0 else None
+    if start is not None:
+        if not deterministic:  # the wall-clock limit covers everything before too
+            lns_limit = max(0.0, time_limit - (time.perf_counter() - started))
+        bound = solver.best_objective_bound / SCALE if status == cp_model.FEASIBLE else -math.inf
+        value = _neighbourhood_search(
+            rm, start, lns_limit, seed, deterministic, progress, max(bound, floor or -math.inf), started
+        )
+    elif fallback:
+        value = _hint_value(rm)
     wall = time.perf_counter() - started
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         bound = solver.best_objective_bound / SCALE
-        solution = _solution(rm, solver.value, name, bound, seed, workers, time_limit, floor, wall)
-        raw = solver.objective_value / SCALE
+        solution = _solution(rm, value, name, bound, seed, workers, time_limit, floor, wall)
+        raw = value(_objective_expression(rm)) / SCALE
         if not math.isclose(solution.info.objective, raw, rel_tol=1e-9, abs_tol=1e-6):
             log.info(
                 "roster: CP-SAT incumbent %.2f, exact cost of the roster %.2f (slacks not tight)",
                 raw,
                 solution.info.objective,
             )
-        return _with_breaks(rm, solver.value, solution, breaks_limit, workers, seed, deterministic)
-    if status == cp_model.UNKNOWN and not extra_rules and pins is None and keeps_every_rule(rm):
+        return _with_breaks(rm, value, solution, breaks_limit, workers, seed, deterministic)
+    if fallback:
         # CP-SAT ran out of time before reading the hint; the warm start keeps every built-in rule
-        log.warning("roster: CP-SAT found nothing in %.1f s; returning the warm-start roster", search_limit)
-        solution = _solution(
-            rm, _hint_value(rm), "FEASIBLE", -math.inf, seed, workers, time_limit, floor, wall
+        log.warning(
+            "roster: CP-SAT found nothing in %.1f s; returning the warm-start roster%s",
+            search_limit - lns_limit if start is None else solver.wall_time,
+            "" if start is None else " improved by neighbourhood search",
         )
-        return _with_breaks(rm, _hint_value(rm), solution, breaks_limit, workers, seed, deterministic)
+        solution = _solution(rm, value, "FEASIBLE", -math.inf, seed, workers, time_limit, floor, wall)
+        return _with_breaks(rm, value, solution, breaks_limit, workers, seed, deterministic)
     if status == cp_model.INFEASIBLE:
         raise InfeasibleRosterError(
             explain_infeasibility(
@@ -391,6 +459,68 @@ def solve_roster(
         f"No roster was found within the time limit of {time_limit:g} s. "
         "Try a longer time limit (solver.time_limit_seconds in scenario.toml, or --time-limit)."
     )
+
+
+def _hand_over(solver: cp_model.CpSolver, callback: _ProgressCallback, warm_roster_ok: bool) -> None:
+    """CP-SAT's share is over (a timer thread): stop it now if there is a roster to improve, else at its first."""
+    if callback.solutions or warm_roster_ok:
+        solver.stop_search()
+    else:
+        callback.stop_on_solution = True
+
+
+def _objective_expression(rm: RosterModel) -> cp_model.LinearExprT:
+    exprs, coeffs, offset = objective_terms(rm.penalties)
+    return cp_model.LinearExpr.weighted_sum(exprs, coeffs) + offset
+
+
+def _search_start(
+    rm: RosterModel, solver: cp_model.CpSolver, status: int, fallback: bool
+) -> tuple[list[int], int] | None:
+    """Where the neighbourhood search starts: CP-SAT's roster, else the warm start when it keeps every rule.
+
+    Returns every variable's value (proto order) and the scaled objective, or
+    None when there is nothing to improve (optimal, infeasible) or no
+    complete feasible roster to start from.
+    """
+    if status == cp_model.FEASIBLE:
+        return list(solver.response_proto.solution), round(solver.objective_value)
+    n = len(rm.model.proto.variables)
+    if not fallback or len(rm.hint_values) < n:
+        return None
+    values = [rm.hint_values[i] for i in range(n)]
+    return values, round(_hint_objective(rm) * SCALE)
+
+
+def _neighbourhood_search(
+    rm: RosterModel,
+    start: tuple[list[int], int],
+    time_limit: float,
+    seed: int,
+    deterministic: bool,
+    progress: Progress | None,
+    bound: float,
+    started: float,
+) -> Value:
+    """The roster ``start`` improved by :func:`wfm.roster.lns.improve`: the values of the best roster found."""
+
+    def report(objective: int) -> None:
+        if progress is not None:
+            cost = objective / SCALE
+            event = {"objective": cost, "bound": bound, "gap": _gap(cost, bound)}
+            progress({**event, "seconds": time.perf_counter() - started})
+
+    result = lns.improve(
+        rm,
+        start[0],
+        start[1],
+        time_limit=time_limit,
+        seed=seed,
+        deterministic=deterministic,
+        workers=LNS_WORKERS,
+        on_improve=report,
+    )
+    return lns.value_of(result.values)
 
 
 def _previous_placements(rm: RosterModel) -> dict[tuple[int, int], tuple[int, str]]:

@@ -896,6 +896,15 @@ def keeps_every_rule(rm: RosterModel) -> bool:
     if getattr(rm, "session_days", None) or _pairs(rm):
         if not getattr(rm, "warm_start_kept", False):
             return False
+    return not has_minimums(rm)
+
+
+def has_minimums(rm: RosterModel) -> bool:
+    """Whether some agent has a minimum rule, which the warm start does not keep (known before it runs).
+
+    Then the warm start is only a hint for CP-SAT to repair, and its own
+    cost leaves those rules out, so a long ruin-and-rebuild buys little.
+    """
     for a in range(len(rm.agents)):
         rules, contract = rm.agent_rules[a], rm.agent_contracts[a]
         if (
@@ -905,8 +914,8 @@ def keeps_every_rule(rm: RosterModel) -> bool:
             or rules.min_weekly_minutes > 0
             or (contract is not None and contract.min_horizon_minutes)
         ):
-            return False
-    return True
+            return True
+    return False
 
 
 def starting_roster(

@@ -1,0 +1,165 @@
+"""wfm.roster.lns: the large-neighbourhood search keeps fixed cells, never worsens a roster, and repeats itself.
+
+The roster is Curtois & Qu Instance 4 (10 staff, 28 days, every sequence rule
+of the benchmark), mapped onto wfm's rule units by ``benchmarks/curtois.py``
+(loaded by path, as in ``tests/test_curtois.py``), from the gzipped fixture.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ortools.sat.python import cp_model
+
+from wfm.check import check_roster, recompute_penalties
+from wfm.roster import lns
+from wfm.roster.output import roster_frames
+from wfm.roster.penalties import SCALE, ledger_frame
+from wfm.roster.solve import _chosen_shifts, build_model, solve_roster
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _benchmark():
+    name = "curtois_benchmark"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "curtois.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+C = _benchmark()
+
+
+@pytest.fixture(scope="module")
+def start():
+    """Instance 4's model and CP-SAT's first roster on it (one worker: the same roster every time)."""
+    inst = C.parse_instance(ROOT / "tests" / "fixtures" / "curtois" / "Instance4.txt.gz")
+    scenario = C.to_scenario(inst)
+    requirements = C.empty_requirements()
+    rm = build_model(scenario, requirements)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.stop_after_first_solution = True
+    solver.parameters.max_time_in_seconds = 30
+    status = solver.solve(rm.model)
+    assert status in (cp_model.FEASIBLE, cp_model.OPTIMAL)
+    return rm, list(solver.response_proto.solution), round(solver.objective_value), scenario, requirements
+
+
+def _y(rm, values) -> np.ndarray:
+    out = np.zeros((len(rm.agents), rm.n_days, len(rm.shifts)), dtype=int)
+    for (a, d, s), var in rm.y.items():
+        out[a, d, s] = values[var.index]
+    return out
+
+
+def test_fixed_cells_keep_the_incumbent_and_freed_cells_get_their_domain_back(start):
+    rm, values, _, _, _ = start
+    copy = lns._Copy(rm)
+    copy.hint(values)
+    free = np.zeros((len(rm.agents), rm.n_days), dtype=bool)
+    free[[1, 4, 7], :] = True  # three agents, whole horizon
+    free[:, 10:14] = True  # and every agent on four days
+    copy.set(free, values)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 10
+    assert solver.solve(copy.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    solved = list(solver.response_proto.solution)
+    before, after = _y(rm, values), _y(rm, solved)
+    assert (before[~free] == after[~free]).all()
+    # freeing everything restores every y's own domain: the copy is the model again
+    copy.set(np.ones_like(free), solved)
+    for var in rm.y.values():
+        assert list(copy.proto.variables[var.index].domain) == list(
+            rm.model.proto.variables[var.index].domain
+        )
+
+
+def test_improve_never_returns_a_worse_roster_and_its_objective_is_the_ledger_total(start):
+    rm, values, objective, scenario, requirements = start
+    result = lns.improve(rm, values, objective, time_limit=2.0, seed=0, deterministic=True)
+    assert result.objective <= objective
+    assert result.objective / SCALE <= _exact_cost(rm, values) + 1e-6
+    assert result.rounds > 0
+    value = lns.value_of(result.values)
+    ledger = ledger_frame(rm.penalties, value)
+    assert float(ledger["cost"].sum()) == pytest.approx(result.objective / SCALE)
+    # the roster keeps every rule, by the independent checker, which prices it the same
+    _, activities, _ = roster_frames(rm, _chosen_shifts(rm, value))
+    assert check_roster(scenario, activities, requirements).violations == []
+    assert recompute_penalties(scenario, activities, requirements) == pytest.approx(result.objective / SCALE)
+
+
+def _exact_cost(rm, values) -> float:
+    """The roster's cost with every slack tight (the ledger total): what changing the shifts must beat."""
+    return float(ledger_frame(rm.penalties, lns.value_of(values))["cost"].sum())
+
+
+def test_improve_finds_better_rosters_than_cp_sat_s_first_one(start):
+    rm, values, objective, _, _ = start
+    result = lns.improve(rm, values, objective, time_limit=3.0, seed=0, deterministic=True)
+    assert result.objective / SCALE < _exact_cost(rm, values) - 1  # better shifts, not only tighter slacks
+    before, after = _y(rm, values), _y(rm, result.values)
+    assert (before != after).any()
+
+
+def test_improve_is_deterministic_for_a_seed(start):
+    rm, values, objective, _, _ = start
+    first = lns.improve(rm, values, objective, time_limit=1.5, seed=3, deterministic=True)
+    again = lns.improve(rm, values, objective, time_limit=1.5, seed=3, deterministic=True)
+    assert (first.values, first.objective, first.rounds) == (again.values, again.objective, again.rounds)
+
+
+def test_improve_reports_every_better_roster_in_order(start):
+    rm, values, objective, _, _ = start
+    seen: list[int] = []
+    result = lns.improve(
+        rm, values, objective, time_limit=2.0, seed=0, deterministic=True, on_improve=seen.append
+    )
+    assert len(seen) == result.improvements
+    assert seen == sorted(seen, reverse=True) and len(set(seen)) == len(seen)
+    assert not seen or (seen[0] < objective and seen[-1] == result.objective)
+
+
+def test_solve_roster_with_lns_is_deterministic_and_progress_only_improves():
+    inst = C.parse_instance(ROOT / "tests" / "fixtures" / "curtois" / "Instance4.txt.gz")
+    scenario = C.to_scenario(inst)
+    requirements = C.empty_requirements()
+    runs = []
+    for _ in range(2):
+        events: list[dict] = []
+        solution = solve_roster(
+            scenario,
+            requirements,
+            progress=events.append,
+            time_limit_seconds=6,
+            workers=1,
+            seed=0,
+            deterministic=True,
+        )
+        assert check_roster(scenario, solution.activities, requirements).violations == []
+        last = [e["objective"] for e in events][-3:]
+        assert last == sorted(last, reverse=True)
+        assert solution.info.objective <= last[-1] + 1e-6  # exact cost: slacks made tight
+        runs.append(solution)
+    assert runs[0].info.objective == runs[1].info.objective
+    assert runs[0].assignments.equals(runs[1].assignments)
+
+
+def test_a_start_that_breaks_a_rule_is_returned_untouched(start):
+    rm, values, objective, _, _ = start
+    broken = list(values)
+    a, d = 0, 0
+    for s in range(len(rm.shifts)):  # every shift on one day: one shift a day is broken
+        broken[rm.y[a, d, s].index] = 1
+    result = lns.improve(rm, broken, objective, time_limit=2.0, seed=0, deterministic=True)
+    assert (result.values, result.objective, result.rounds) == (broken, objective, 0)
