@@ -103,8 +103,9 @@ search 21-33 s and the result 5,551-6,464 by how much it got)."""
 LNS_SHARE = 0.8
 """Share of CP-SAT's time given to the neighbourhood search (:mod:`wfm.roster.lns`) after its first roster.
 
-Measured on Curtois 5 and 7-12 (60 s, 2 workers pinned to one core): from 9-118 % above the best reported
-objective to 0.4-60 %, and on the 120-agent demo 2 % off the shift solve's objective.  CP-SAT keeps a fifth:
+Measured on Curtois 1-19 (60 s, 2 workers, idle machine; benchmarks/README.md): 1-5 within 1 % of the best
+reported objective, 7 and 10-11 within 4 %, every instance with a roster (13-15 and 17-19 had none in 60 s on one
+worker before); on the 120-agent demo 3.8 % off the shift solve's objective.  CP-SAT keeps a fifth:
 enough for a first roster and, on small models (Curtois 1-3), the optimality proof.  The price is CP-SAT's
 bound on the larger Curtois instances (10-12), which needs most of the limit to rise.
 """
