@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -308,8 +308,8 @@ def improve(
     return LnsResult(best, best_objective, rounds, improvements, seconds)
 
 
-def value_of(values: Sequence[int]) -> Callable[[cp_model.LinearExprT], int]:
-    """Evaluate linear expressions of the model at ``values`` (proto order)."""
+def value_of(values: Sequence[int] | Mapping[int, int]) -> Callable[[cp_model.LinearExprT], int]:
+    """Evaluate linear expressions of the model at ``values`` (by proto index: a list, or a dict of every variable)."""
 
     def value(expr: cp_model.LinearExprT) -> int:
         if isinstance(expr, int):

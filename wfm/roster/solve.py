@@ -78,7 +78,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import pandas as pd
-from ortools.sat.python import cp_model, cp_model_helper
+from ortools.sat.python import cp_model
 
 from wfm import schema as S
 from wfm.roster import lns
@@ -181,25 +181,20 @@ def add_hint(rm: RosterModel, placed: dict[tuple[int, int], tuple[int, str]]) ->
         rm.model.add_hint(rm.model.get_int_var_from_proto_index(index), value)
 
 
-def _hint_objective(rm: RosterModel) -> float:
-    """The objective (cost units) of the hinted roster."""
-    value = _hint_value(rm)
+def _objective_at(rm: RosterModel, value: Value) -> float:
+    """The objective (cost units) of the roster whose variables ``value`` evaluates."""
     exprs, coeffs, offset = objective_terms(rm.penalties)
     return (offset + sum(c * value(e) for e, c in zip(exprs, coeffs, strict=True))) / SCALE
 
 
+def _hint_objective(rm: RosterModel) -> float:
+    """The objective (cost units) of the hinted roster."""
+    return _objective_at(rm, _hint_value(rm))
+
+
 def _hint_value(rm: RosterModel) -> Callable[[cp_model.LinearExprT], int]:
     """Evaluate linear expressions at the hinted values."""
-
-    def value(expr: cp_model.LinearExprT) -> int:
-        if isinstance(expr, int):
-            return expr
-        flat = cp_model_helper.FlatIntExpr(expr)
-        return flat.offset + sum(
-            c * rm.hint_values[v.index] for v, c in zip(flat.vars, flat.coeffs, strict=True)
-        )
-
-    return value
+    return lns.value_of(rm.hint_values)
 
 
 class _ProgressCallback(cp_model.CpSolverSolutionCallback):
@@ -425,7 +420,7 @@ def solve_roster(
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         bound = solver.best_objective_bound / SCALE
         solution = _solution(rm, value, name, bound, seed, workers, time_limit, floor, wall)
-        raw = value(_objective_expression(rm)) / SCALE
+        raw = _objective_at(rm, value)
         if not math.isclose(solution.info.objective, raw, rel_tol=1e-9, abs_tol=1e-6):
             log.info(
                 "roster: CP-SAT incumbent %.2f, exact cost of the roster %.2f (slacks not tight)",
@@ -468,11 +463,6 @@ def _hand_over(solver: cp_model.CpSolver, callback: _ProgressCallback, warm_rost
         solver.stop_search()
     else:
         callback.stop_on_solution = True
-
-
-def _objective_expression(rm: RosterModel) -> cp_model.LinearExprT:
-    exprs, coeffs, offset = objective_terms(rm.penalties)
-    return cp_model.LinearExpr.weighted_sum(exprs, coeffs) + offset
 
 
 def _search_start(
