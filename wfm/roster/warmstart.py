@@ -855,7 +855,8 @@ def _meet(r: _Roster, pairs: list[tuple[int, int]]) -> list[str]:
             # part k of n first tries the k-th n-th of the candidate days, so every later part keeps room
             n, k_part = parts[meeting.series], meeting.part
             lo, hi = len(cand) * (k_part - 1) // n, len(cand) * k_part // n
-            share = [d for d in days if d in set(cand[lo:hi])]
+            window = set(cand[lo:hi])
+            share = [d for d in days if d in window]
         ranked = []
         for pool in (share, days):
             ranked += sorted(
