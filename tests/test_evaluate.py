@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 from scenario_files import write_scenario
@@ -99,3 +100,69 @@ def test_fte_and_all_queue_totals(tmp_path):
     assert overall["required_fte"] == pytest.approx(9.0)
     assert overall["forecast_volume"] == pytest.approx(month["forecast_volume"].sum())
     assert iv == 30 and len(ev.daily) == 2 * len(sc.horizon.days)
+
+
+def _evaluate_with_agents(sc, calls_per_interval, on_shift):
+    """Evaluate a roster with ``on_shift`` agents on every queue in every open interval (no assignments)."""
+    index = sc.horizon.interval_index()
+    open_ = (index.hour >= 8) & (index.hour < 20)
+    ds = index[open_]
+    calls = [calls_per_interval[i % len(calls_per_interval)] for i in range(len(ds))]
+    fc = pd.concat(
+        [pd.DataFrame({S.QUEUE: q.name, S.DS: ds, S.YHAT: calls, S.AHT_SECONDS: 300.0}) for q in sc.queues],
+        ignore_index=True,
+    )
+    req = fc[[S.QUEUE, S.DS]].assign(**{S.AGENTS_REQUIRED_GROSS: 30})
+    minutes = fc[[S.QUEUE, S.DS]].assign(**{S.EMPLOYEE_ID: "E001", S.MINUTES: 30.0 * on_shift})
+    roster = S.RosterSolution(
+        pd.DataFrame(columns=list(S.ASSIGNMENT_COLUMNS)),
+        pd.DataFrame(columns=list(S.HR_IMPORT_COLUMNS)),
+        minutes,
+        pd.DataFrame(columns=["rule", "employee_id", "queue", "ds", "date", "amount", "unit", "cost"]),
+        S.SolveInfo("OPTIMAL", 0, 0, 0, 0, 0, 1, 1),
+    )
+    return evaluate(sc, fc, req, roster)
+
+
+def test_fewer_agents_show_a_longer_asa_or_more_unbounded_intervals(tmp_path):
+    """Intervals whose wait is unbounded are counted beside ASA, not silently left out of it."""
+    sc = load_scenario(write_scenario(tmp_path / "sc"))
+    # The same calls and agents on both queues: phone_retail's callers abandon (Erlang A), chat's do not
+    # and an agent takes one chat at a time (Erlang C).
+    patience = {"phone_retail": {"patience_seconds": 180}, "chat": {"concurrency": 1}}
+    queues = [dataclasses.replace(q, **patience[q.name]) for q in sc.queues]
+    sc = dataclasses.replace(sc, queues=tuple(queues))
+    calls = [60, 80, 100, 120, 140, 150, 150, 140, 130, 120, 110, 100]  # 10 to 25 Erlangs at 300 s
+    runs = [_evaluate_with_agents(sc, calls, n).queue_totals.set_index(S.QUEUE) for n in (29, 24, 21, 18)]
+    phone = [r.loc["phone_retail"] for r in runs]
+    asa = [p[S.ASA_SECONDS] for p in phone]
+    # Erlang A: every staffed interval has a finite wait, and it grows as agents are taken away.
+    # (Averaging Erlang C's finite waits only, as before, gave 39 s with 29 agents and 19 s with 18.)
+    assert all(p[S.UNBOUNDED_WAIT_INTERVALS] == 0 for p in phone)
+    assert asa == sorted(asa) and asa[0] < asa[-1]
+    chat = [r.loc["chat"] for r in runs]
+    unbounded = [c[S.UNBOUNDED_WAIT_INTERVALS] for c in chat]
+    share = [c[S.UNBOUNDED_WAIT_CALL_SHARE] for c in chat]
+    assert unbounded[0] == 0 and unbounded == sorted(unbounded) and unbounded[-1] > unbounded[1] > 0
+    assert share == sorted(share) and 0 < share[-1] < 1
+
+
+def test_unbounded_wait_share_is_the_calls_left_out_of_asa(tmp_path):
+    sc = load_scenario(write_scenario(tmp_path / "sc"))
+    ev = _evaluate_with_agents(sc, [60, 150], 18)  # chat: 16.2 agents hold 32.4 slots for 10 or 25 Erlangs...
+    cov = ev.coverage[ev.coverage[S.QUEUE] == "phone_retail"]  # ...phone_retail (Erlang C): 16.2 for 10 or 25
+    unbounded = np.isinf(cov[S.ASA_SECONDS])
+    assert unbounded.any() and not unbounded.all()
+    row = ev.queue_totals.set_index(S.QUEUE).loc["phone_retail"]
+    assert row[S.UNBOUNDED_WAIT_INTERVALS] == unbounded.sum()
+    assert row[S.UNBOUNDED_WAIT_CALL_SHARE] == pytest.approx(
+        cov.loc[unbounded, S.FORECAST].sum() / cov[S.FORECAST].sum()
+    )
+    bounded = cov[~unbounded]
+    assert row[S.ASA_SECONDS] == pytest.approx(
+        (bounded[S.ASA_SECONDS] * bounded[S.FORECAST]).sum() / bounded[S.FORECAST].sum()
+    )
+    assert (
+        list(ev.daily.columns).index(S.UNBOUNDED_WAIT_INTERVALS)
+        == list(ev.daily.columns).index(S.ASA_SECONDS) + 1
+    )

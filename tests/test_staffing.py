@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 
@@ -21,6 +22,8 @@ from wfm.schema import (
     QUEUE,
     REQUIREMENTS_COLUMNS,
     SERVICE_LEVEL,
+    UNBOUNDED_WAIT_CALL_SHARE,
+    UNBOUNDED_WAIT_INTERVALS,
     YHAT,
     YHAT_LOWER,
     YHAT_UPPER,
@@ -37,6 +40,7 @@ from wfm.staffing import (
     required_staff_quantile,
     service_level_spread,
     staffing_quantile_column,
+    wait_summary,
 )
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -213,8 +217,50 @@ def test_predicted_kpis_match_requirements_and_interpolate():
     frac = predicted_kpis(PHONE, 100.0, 180.0, 15 * 0.9, 30)
     ends = predicted_kpis(PHONE, 100.0, 180.0, [13, 14], 30)
     assert frac[SERVICE_LEVEL][0] == pytest.approx(ends[SERVICE_LEVEL].mean())
-    assert frac[ASA_SECONDS][0] == pytest.approx(ends[ASA_SECONDS].mean())
+    # ASA is the wait of answered calls: each end counts by the calls it answers
+    answered = 1.0 - ends[ABANDON_RATE]
+    assert frac[ASA_SECONDS][0] == pytest.approx((ends[ASA_SECONDS] * answered).sum() / answered.sum())
     assert list(frac) == [SERVICE_LEVEL, ASA_SECONDS, OCCUPANCY, ABANDON_RATE]
+
+
+def test_asa_of_a_queue_with_patience_is_erlang_a_and_finite_at_or_below_the_load():
+    # 100 calls of 180 s in 30 minutes: 10 Erlangs; Erlang C's wait is unbounded at 10 agents or fewer.
+    agents = [3.0, 9.0, 10.0, 12.0, 0.9]
+    impatient = predicted_kpis(PHONE, 100.0, 180.0, agents, 30)  # sized by Erlang C: the default model
+    patient = predicted_kpis(dataclasses.replace(PHONE, patience_seconds=None), 100.0, 180.0, agents, 30)
+    assert np.isinf(patient[ASA_SECONDS][[0, 1, 2, 4]]).all()
+    assert np.isfinite(impatient[ASA_SECONDS]).all() and (impatient[ASA_SECONDS] > 0).all()
+    assert np.all(np.diff(impatient[ASA_SECONDS][:4]) < 0)  # more agents, shorter wait
+    erlang_a = erlang.erlang_a_kpis(
+        np.array([3, 9, 10, 12]),
+        100.0,
+        aht_seconds=180,
+        interval_seconds=1800,
+        answer_seconds=20,
+        patience_seconds=300,
+    )
+    np.testing.assert_allclose(impatient[ASA_SECONDS][:4], erlang_a.asa_seconds)
+    # The service level stays Erlang C's, the figure the queue was sized on.
+    np.testing.assert_allclose(impatient[SERVICE_LEVEL], patient[SERVICE_LEVEL])
+    # 0.9 agents on the phone: the calls answered are all the one agent's, so their wait is finite;
+    # with nobody on the phone nobody is answered and the wait is unbounded.
+    assert impatient[ASA_SECONDS][4] == pytest.approx(
+        float(
+            erlang.erlang_a_kpis(
+                1, 100.0, aht_seconds=180, interval_seconds=1800, answer_seconds=20, patience_seconds=300
+            ).asa_seconds
+        )
+    )
+    assert np.isinf(predicted_kpis(PHONE, 100.0, 180.0, 0, 30)[ASA_SECONDS]).all()
+
+
+def test_wait_summary_counts_what_asa_leaves_out():
+    # answered calls: 100, 50 (half abandon), none where nobody is on the phone, 50 with an unbounded wait
+    out = wait_summary([20.0, 40.0, np.inf, np.inf], [0.0, 0.5, 1.0, np.nan], [100.0, 100.0, 50.0, 50.0])
+    assert out[ASA_SECONDS] == pytest.approx((20 * 100 + 40 * 50) / 150)
+    assert out[UNBOUNDED_WAIT_INTERVALS] == 2 and out[UNBOUNDED_WAIT_CALL_SHARE] == pytest.approx(100 / 300)
+    nothing = wait_summary([np.nan], [np.nan], [0.0])  # a closed interval
+    assert math.isnan(nothing[ASA_SECONDS]) and nothing[UNBOUNDED_WAIT_INTERVALS] == 0
 
 
 def test_predicted_kpis_chat_and_edges():

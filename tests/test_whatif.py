@@ -213,6 +213,12 @@ def test_more_volume_needs_more_staff(base, base_forecast):
         assert w < b
     b, w = _row(result.table, "phone_retail", "predicted service level")
     assert w >= 0.8 and b >= 0.8  # both staffed to the target
+    for q in ("phone_retail", "chat"):  # neither queue has patience_seconds: Erlang C, whose wait can be unbounded
+        b, w = _row(result.table, q, "intervals with unbounded wait")
+        assert b == w == 0  # staffed to the target: every wait bounded
+        b, w = _row(result.table, q, "intervals with unbounded wait if staffed as the base")
+        share = _row(result.table, q, "calls in unbounded-wait intervals if staffed as the base")
+        assert b == 0 and w >= b and (share[1] > 0) == (w > 0)
 
 
 def test_higher_target_needs_more_staff_on_that_queue_only(base, base_forecast):
@@ -288,6 +294,10 @@ def test_parallel_results_equal_each_scenario_run_alone(prepared):
     assert fte[other] > fte["base"] and fte[f"Δ {other}"] == pytest.approx(fte[other] - fte["base"])
     training = table[table["metric"] == "training hours delivered"].iloc[0]
     assert training["base"] == "n/a (no training in this scenario)"
+    for q in ("phone_retail", "chat"):  # what the predicted ASA leaves out sits right under it
+        metrics = list(table.loc[table[S.QUEUE] == q, "metric"])
+        at = metrics.index("predicted ASA")
+        assert metrics[at + 1 : at + 3] == ["intervals with unbounded wait", "calls in unbounded-wait intervals"]
 
 
 def test_dask_local_cluster_equals_local_run(base, prepared):
@@ -328,7 +338,8 @@ def test_cli_compare_writes_workbook_and_csv(mini, tmp_path):
     assert "Δ vol" in csv.columns
     metrics = set(csv["metric"])
     for m in ("required FTE", "scheduled paid hours", "cost of paid hours", "predicted service level",
-              "predicted ASA", "predicted abandonment", "short intervals", "predicted occupancy",
+              "predicted ASA", "intervals with unbounded wait", "calls in unbounded-wait intervals",
+              "predicted abandonment", "short intervals", "predicted occupancy",
               "fairness spread: weekends", "training hours delivered", "mentoring overlap"):
         assert m in metrics
     cost = csv[csv["metric"] == "cost of paid hours"].iloc[0]

@@ -183,9 +183,10 @@ def whatif(directory: Path, sets: tuple[str, ...], files: tuple[str, ...], staff
         click.echo(f"  agents left out: {', '.join(wi.dropped_agents)}")
     models = "recorded/given" if fc is not None else ", ".join(f"{q} {m}" for q, m in sorted(result.models.items()))
     click.echo(f"  forecast: {'from ' + str(forecast_file) if fc is not None else models}")
-    click.echo(f"{'queue':<14} {'metric':<48} {'base':>11} {'what-if':>11} {'change':>11}")
+    width = max(48, *map(len, result.table["metric"]))
+    click.echo(f"{'queue':<14} {'metric':<{width}} {'base':>11} {'what-if':>11} {'change':>11}")
     for r in result.table.itertuples(index=False):
-        click.echo(f"{r.queue:<14} {r.metric:<48} {_fmt(r.base, r.unit):>11} {_fmt(r.whatif, r.unit):>11} "
+        click.echo(f"{r.queue:<14} {r.metric:<{width}} {_fmt(r.base, r.unit):>11} {_fmt(r.whatif, r.unit):>11} "
                    f"{_fmt(r.delta, r.unit, delta=True):>11}")
     click.echo(f"answered in {time.perf_counter() - t0:.1f} s "
                f"(forecast {result.seconds.get('forecast', 0):.1f} s, staffing {result.seconds.get('staffing', 0):.1f} s)"

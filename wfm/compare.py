@@ -36,7 +36,17 @@ from typing import Any
 import pandas as pd
 
 from wfm import schema as S
-from wfm.whatif import BASE, Overlay, WhatIf, adjust_forecast, apply_overlays, forecast_key, forecast_models
+from wfm.whatif import (
+    BASE,
+    UNBOUNDED_INTERVALS,
+    UNBOUNDED_SHARE,
+    Overlay,
+    WhatIf,
+    adjust_forecast,
+    apply_overlays,
+    forecast_key,
+    forecast_models,
+)
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +197,14 @@ def _solve(case: Case, req: pd.DataFrame, progress: Any) -> S.RosterSolution:
     )
 
 
+def _unbounded_wait_rows(queue: str, totals: Any) -> list[tuple[str, str, str, str, Any]]:
+    """What the predicted ASA leaves out: intervals whose wait is unbounded, and their share of the calls."""
+    return [
+        ("service", UNBOUNDED_INTERVALS, queue, "intervals", float(totals[S.UNBOUNDED_WAIT_INTERVALS])),
+        ("service", UNBOUNDED_SHARE, queue, "share", float(totals[S.UNBOUNDED_WAIT_CALL_SHARE])),
+    ]
+
+
 def case_metrics(
     case: Case, req: pd.DataFrame, roster: S.RosterSolution, ev: Any, simulated: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -212,6 +230,7 @@ def case_metrics(
         r = totals.loc[q.name]
         rows.append(("service", "predicted service level", q.name, "share", float(r[S.SERVICE_LEVEL])))
         rows.append(("service", "predicted ASA", q.name, "s", float(r[S.ASA_SECONDS])))
+        rows += _unbounded_wait_rows(q.name, r)
         abandon = float(r[S.ABANDON_RATE])
         rows.append(
             (

@@ -644,8 +644,11 @@ def interpolate_kpis(
     """KPIs at fractional ``agents`` by linear interpolation between floor and ceil.
 
     For whole ``agents`` this equals :func:`queue_kpis`.  A fractional head count
-    arises from scheduled agents times (1 - unplanned shrinkage).  Where one end
-    is infinite (ASA of an unstable queue) the interpolated value is ``inf``.
+    arises from scheduled agents times (1 - unplanned shrinkage).  ASA is the
+    mean wait of the calls answered, so it is mixed weighted by the calls each
+    end answers (linearly under Erlang C, where every call is answered): an end
+    that answers nobody (no agents, every caller abandons) adds no wait, and
+    an end whose wait is unbounded (Erlang C with ``n <= A``) makes it ``inf``.
 
     >>> k = interpolate_kpis(13.5, 100, aht_seconds=180, interval_seconds=1800, answer_seconds=20)
     >>> round(float(k.service_level), 3)
@@ -662,17 +665,40 @@ def interpolate_kpis(
     results = []
     if frac.any():
         hi_f = _kernel(lo_n[frac] + 1.0, load[frac], aht[frac], answer[frac], patience[frac])
+        answered = (1.0 - _staffed_end(lo[_ABANDON][frac], hi_f[_ABANDON]), 1.0 - hi_f[_ABANDON])
     for j, lo_v in enumerate(lo):
         v = lo_v.copy()
         if frac.any():
-            a_v, b_v, wf = lo_v[frac], hi_f[j], w[frac]
-            a_v = np.where(np.isnan(a_v), b_v, a_v)  # no agents and no load: take the staffed end
-            with np.errstate(invalid="ignore"):
-                mixed = a_v + wf * (b_v - a_v)
-            mixed = np.where(np.isinf(a_v) | np.isinf(b_v), np.inf, mixed)
+            a_v, b_v, wf = _staffed_end(lo_v[frac], hi_f[j]), hi_f[j], w[frac]
+            if j == _ASA:
+                mixed = _mixed_wait(a_v, b_v, *answered, wf)
+            else:
+                with np.errstate(invalid="ignore"):
+                    mixed = a_v + wf * (b_v - a_v)
+                mixed = np.where(np.isinf(a_v) | np.isinf(b_v), np.inf, mixed)
             v[frac] = mixed
         results.append(_out(v, shape))
     return Kpis(*results)
+
+
+_ASA, _ABANDON = 1, 4  # positions of asa_seconds and abandon_rate in Kpis and _kernel's results
+
+
+def _staffed_end(lo: NDArray[np.float64], hi: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The lower end's values, the upper end's where the lower is NaN (no agents and no load)."""
+    return np.where(np.isnan(lo), hi, lo)
+
+
+def _mixed_wait(asa_lo, asa_hi, answered_lo, answered_hi, w):
+    """Mean wait of answered calls when a share ``w`` of the time has the upper staffing.
+
+    ``answered_*`` are the answered shares of offered calls at each end; an
+    end answering nobody has an infinite ASA that must not count.
+    """
+    lo, hi = (1.0 - w) * answered_lo, w * answered_hi
+    with np.errstate(invalid="ignore", divide="ignore"):
+        waited = np.where(lo > 0, lo * asa_lo, 0.0) + np.where(hi > 0, hi * asa_hi, 0.0)
+        return np.where(lo + hi > 0, waited / (lo + hi), np.inf)
 
 
 def required_agents(

@@ -3,9 +3,17 @@
 Predicted service level uses the staffing engine's queueing model at the
 *expected* number of agents on the phone: scheduled on-phone agents times
 ``1 - shrinkage.unplanned`` (fractional values are interpolated between the
-neighbouring whole numbers of agents).  Service level, ASA and abandonment are
+neighbouring whole numbers of agents).  Service level and abandonment are
 aggregated over intervals weighted by forecast volume, which is how a month's
 service level is reported in practice (answered-in-threshold over offered).
+
+ASA is the mean wait of the calls answered (Erlang A's for queues with
+``patience_seconds``, see :mod:`wfm.staffing`), aggregated weighted by answered
+calls over the intervals where the wait is finite.  Beside it,
+``unbounded_wait_intervals`` and ``unbounded_wait_call_share`` count the
+intervals (and their share of the calls) whose wait is unbounded and which that
+ASA therefore leaves out (:func:`wfm.staffing.wait_summary`), so that a roster
+with fewer agents cannot look better by dropping its worst intervals from ASA.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import pandas as pd
 from wfm import schema as S
 from wfm.roster.rules.contract import target_minutes
 from wfm.roster.shifts import leave_credit_minutes, shift_family
-from wfm.staffing import predicted_kpis
+from wfm.staffing import predicted_kpis, wait_summary
 
 FTE_HOURS_PER_DAY = 8.0  # one full-time equivalent: a 40-hour week over 5 days
 ALL_QUEUES = "(all queues)"  # label of the all-queue totals; parentheses are never in a queue name
@@ -31,7 +39,8 @@ class Evaluation:
 
     - ``coverage``: per queue and interval (COVERAGE_COLUMNS, plus ``abandon_rate``).
     - ``daily``: per queue and day: forecast volume, required and scheduled agent-hours
-      and FTE, predicted service level/ASA/abandonment/occupancy, short intervals.
+      and FTE, predicted service level/ASA (with the intervals of unbounded wait it
+      leaves out)/abandonment/occupancy, short intervals.
     - ``queue_totals``: the same for the whole horizon per queue.
     - ``overall``: one row, the same for the whole horizon over all queues
       (queue ``ALL_QUEUES``).
@@ -129,7 +138,7 @@ def _aggregate(cov: pd.DataFrame, by: list[str], interval_minutes: int) -> pd.Da
                 scheduled_agent_hours=scheduled_hours,
                 workload_hours=float(workload),
                 service_level=_weighted(g[S.SERVICE_LEVEL], g[S.FORECAST]),
-                asa_seconds=_weighted(g[S.ASA_SECONDS].replace(np.inf, np.nan), g[S.FORECAST]),
+                **wait_summary(g[S.ASA_SECONDS], g[S.ABANDON_RATE], g[S.FORECAST]),
                 abandon_rate=_weighted(g[S.ABANDON_RATE], g[S.FORECAST]),
                 occupancy=_weighted(g[S.OCCUPANCY], g[S.SCHEDULED]),
                 short_intervals=int((g[S.GAP] < -1e-9).sum()),

@@ -87,6 +87,15 @@ FAMILY_FILLS = {
     "night": PatternFill("solid", fgColor="B4A7D6"),
 }
 
+# Summary columns whose meaning the header alone does not carry (listed in the Summary's legend)
+SUMMARY_COLUMN_MEANINGS = {
+    S.ASA_SECONDS: "predicted mean wait of the calls answered, in seconds, over the intervals where the "
+    "wait is bounded (Erlang A for queues with patience_seconds)",
+    S.UNBOUNDED_WAIT_INTERVALS: "intervals with calls whose predicted wait is unbounded (Erlang C with "
+    "agents <= offered load, or no agent on the phone): left out of asa_seconds",
+    S.UNBOUNDED_WAIT_CALL_SHARE: "share of the forecast calls in those intervals",
+}
+
 WORKBOOK_NAME = "roster.xlsx"
 SHEETS = (
     "Summary", "Roster", "HR_Import", "Intraday", "Coverage", "Training", "Mentoring", "Fairness", "Ledger",
@@ -593,7 +602,7 @@ def _rounded(frame: pd.DataFrame, digits: int = 6) -> pd.DataFrame:
 def _kpi_formats(columns: Iterable[str]) -> dict[str, str]:
     fmts = {S.DATE: DATE_FMT, S.DS: DATETIME_FMT}
     for c in columns:
-        if c in (S.SERVICE_LEVEL, S.OCCUPANCY, S.ABANDON_RATE, "gap_fraction"):
+        if c in (S.SERVICE_LEVEL, S.OCCUPANCY, S.ABANDON_RATE, S.UNBOUNDED_WAIT_CALL_SHARE, "gap_fraction"):
             fmts[c] = PERCENT_FMT
         elif (
             c.endswith("_hours") or c.endswith("_fte") or c in (S.ASA_SECONDS, S.FORECAST, "forecast_volume")
@@ -663,6 +672,8 @@ def _summary_sheet(wb: _Book, scenario: S.Scenario, run_info: dict[str, Any], ev
             "on the phone (shift time without an off-phone activity)" if activity == "SHIFT" else activity
         )
         ws.append(["Intraday", st.value(code, fill=PatternFill("solid", fgColor=colour)), meaning.lower()])
+    for column, meaning in SUMMARY_COLUMN_MEANINGS.items():
+        ws.append(["Summary", st.text(column), meaning])
 
 
 def _roster_sheet(wb: _Book, scenario: S.Scenario, assignments: pd.DataFrame, agents: pd.DataFrame) -> None:

@@ -56,6 +56,10 @@ SERVICE_LEVEL = "service_level"
 ASA_SECONDS = "asa_seconds"
 OCCUPANCY = "occupancy"
 ABANDON_RATE = "abandon_rate"
+# Beside an ASA aggregated over intervals: the intervals with calls whose predicted wait is
+# unbounded (left out of that ASA), and their share of the calls (wfm.staffing.wait_summary).
+UNBOUNDED_WAIT_INTERVALS = "unbounded_wait_intervals"
+UNBOUNDED_WAIT_CALL_SHARE = "unbounded_wait_call_share"
 REQUIREMENTS_COLUMNS = (
     QUEUE,
     DS,

@@ -7,7 +7,11 @@ Erlang C by default.  With ``model="erlang_a"``, queues that state
 over offered calls); the others stay on Erlang C.  Whatever the model, a queue
 with ``patience_seconds`` gets an ``abandon_rate`` column filled with Erlang A's
 prediction at the staffing chosen (under Erlang C that is the abandonment the
-same head count would see with impatient callers); other queues get NaN.
+same head count would see with impatient callers); other queues get NaN.  Its
+``asa_seconds`` is Erlang A's too: the mean wait of the calls answered, as
+Genesys and NICE report ASA.  It is finite wherever an agent is on the
+phone, whereas Erlang C's is unbounded once agents <= offered load.  The
+service level stays the staffing model's, the figure the queue was sized on.
 
 Chat (``channel == "chat"``, ``concurrency = k``)
 -------------------------------------------------
@@ -58,6 +62,8 @@ from wfm.schema import (
     QUEUE,
     REQUIREMENTS_COLUMNS,
     SERVICE_LEVEL,
+    UNBOUNDED_WAIT_CALL_SHARE,
+    UNBOUNDED_WAIT_INTERVALS,
     YHAT,
     YHAT_LOWER,
     YHAT_UPPER,
@@ -121,11 +127,12 @@ def _kpis(
     out = {SERVICE_LEVEL: k.service_level, ASA_SECONDS: k.asa_seconds, OCCUPANCY: k.occupancy}
     if queue.patience_seconds is None:
         out[ABANDON_RATE] = np.full(np.shape(servers), np.nan)
-    elif _patience(queue, model) is not None:
-        out[ABANDON_RATE] = k.abandon_rate
     else:
-        ka = erlang.interpolate_kpis(servers, calls, patience_seconds=queue.patience_seconds, **common)
-        out[ABANDON_RATE] = ka.abandon_rate
+        # Callers with a patience abandon, so their wait is Erlang A's whatever the staffing model.
+        ka = k
+        if _patience(queue, model) is None:
+            ka = erlang.interpolate_kpis(servers, calls, patience_seconds=queue.patience_seconds, **common)
+        out[ASA_SECONDS], out[ABANDON_RATE] = ka.asa_seconds, ka.abandon_rate
     return {c: np.atleast_1d(np.asarray(v, dtype=float)) for c, v in out.items()}
 
 
@@ -295,10 +302,11 @@ def predicted_kpis(
     shrinkage)); KPIs are interpolated linearly between the whole numbers
     around it.  Chat queues use the concurrency model of the module docstring
     (agents x concurrency session slots).  Returns a dict of float arrays,
-    aligned with the inputs, keyed ``service_level``, ``asa_seconds`` (seconds),
-    ``occupancy`` and ``abandon_rate`` (NaN for queues without
-    ``patience_seconds``); ``pd.DataFrame(result, index=...)`` aligns it with a
-    frame.  With no
+    aligned with the inputs, keyed ``service_level``, ``asa_seconds`` (seconds;
+    Erlang A's wait of answered calls for queues with ``patience_seconds``, see
+    the module docstring; ``inf`` where the wait is unbounded), ``occupancy``
+    and ``abandon_rate`` (NaN for queues without ``patience_seconds``);
+    ``pd.DataFrame(result, index=...)`` aligns it with a frame.  With no
     agents and no calls every KPI is NaN.
 
     Raises ``InputError`` where an interval has calls but no usable AHT.
@@ -325,6 +333,36 @@ def predicted_kpis(
     k = slots_per_agent(queue)
     out = _kpis(queue, n * k, c, aht, 60.0 * interval_minutes, model)
     return {col: out[col] for col in KPI_COLUMNS}
+
+
+def wait_summary(asa_seconds: ArrayLike, abandon_rate: ArrayLike, calls: ArrayLike) -> dict[str, float]:
+    """Predicted ASA over many intervals, and the calls it cannot speak for.
+
+    ``asa_seconds``: the mean wait of the calls answered, i.e. the intervals'
+    ASAs weighted by their answered calls (``calls x (1 - abandon_rate)``;
+    NaN abandonment counts as none), over the intervals where the wait is
+    finite.  ``unbounded_wait_intervals``: the intervals with calls whose wait
+    is unbounded (Erlang C with agents <= offered load, or no agent on the
+    phone), which that mean leaves out; ``unbounded_wait_call_share``: their
+    share of the calls.  Like an ACD's ASA it speaks only for answered calls,
+    so read it beside the abandonment and these two figures: taking agents
+    away can shorten it only by moving calls out of it, into abandonment or
+    into unbounded intervals.
+
+    >>> wait_summary([20.0, 40.0, np.inf], [0.0, 0.5, np.nan], [100.0, 100.0, 50.0])
+    {'asa_seconds': 26.666666666666668, 'unbounded_wait_intervals': 1, 'unbounded_wait_call_share': 0.2}
+    """
+    asa, abandon, c = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (asa_seconds, abandon_rate, calls))
+    c = np.nan_to_num(c, nan=0.0)
+    answered = c * (1.0 - np.nan_to_num(abandon, nan=0.0))
+    finite = np.isfinite(asa) & (answered > 0)
+    unbounded = np.isinf(asa) & (c > 0)
+    weight = answered[finite].sum()
+    return {
+        ASA_SECONDS: float((asa[finite] * answered[finite]).sum() / weight) if weight > 0 else float("nan"),
+        UNBOUNDED_WAIT_INTERVALS: int(unbounded.sum()),
+        UNBOUNDED_WAIT_CALL_SHARE: float(c[unbounded].sum() / c.sum()) if c.sum() > 0 else float("nan"),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -449,10 +487,11 @@ def service_level_spread(
     the median.
 
     Returns one row per queue and quantile: ``queue``, ``quantile``,
-    ``calls`` (total over the open intervals), ``service_level``,
-    ``asa_seconds`` and ``abandon_rate`` (weighted by the calls of each
-    interval; ASA over the intervals where it is finite, i.e. the queue is
-    stable; abandonment is NaN for queues without ``patience_seconds``),
+    ``calls`` (total over the open intervals), ``service_level`` and
+    ``abandon_rate`` (weighted by the calls of each interval; abandonment is
+    NaN for queues without ``patience_seconds``), ``asa_seconds``,
+    ``unbounded_wait_intervals`` and ``unbounded_wait_call_share``
+    (:func:`wait_summary`),
     ``target`` (the queue's service level target), ``intervals_below_target``
     and ``open_intervals`` (open intervals with calls).
     """
@@ -501,7 +540,7 @@ def service_level_spread(
                     "quantile": float(q),
                     "calls": float(w.sum()),
                     SERVICE_LEVEL: weighted(k[SERVICE_LEVEL]),
-                    ASA_SECONDS: weighted(k[ASA_SECONDS]),
+                    **wait_summary(k[ASA_SECONDS], k[ABANDON_RATE], w),
                     ABANDON_RATE: weighted(k[ABANDON_RATE]),
                     "target": queue.service_level,
                     "intervals_below_target": int((k[SERVICE_LEVEL] < queue.service_level - 1e-9).sum()),

@@ -571,7 +571,8 @@ class StaffingComparison:
 
     ``table`` columns: queue, metric, unit, base, whatif, delta.  Metrics:
     forecast contacts, required FTE and agent-hours (gross of unplanned
-    shrinkage), and the predicted service level, ASA, abandonment and
+    shrinkage), and the predicted service level, ASA (with the intervals of
+    unbounded wait it leaves out and their share of the calls), abandonment and
     occupancy at the required staff; ``*_if_base_staff`` rows give the same
     KPIs for the overlay's demand staffed as the base (what happens if
     nothing is done).
@@ -609,12 +610,17 @@ def staffing_kpis(
     return pd.concat([per_queue, overall], ignore_index=True)
 
 
+# Beside "predicted ASA" (mean wait of answered calls where it is bounded): what that figure leaves out
+UNBOUNDED_INTERVALS = "intervals with unbounded wait"
+UNBOUNDED_SHARE = "calls in unbounded-wait intervals"
 _STAFFING_ROWS = (
     ("forecast_volume", "contacts", "forecast contacts"),
     ("required_fte", "FTE", "required FTE"),
     ("required_agent_hours", "h", "required agent-hours"),
     ("service_level", "share", "predicted service level"),
     ("asa_seconds", "s", "predicted ASA"),
+    (S.UNBOUNDED_WAIT_INTERVALS, "intervals", UNBOUNDED_INTERVALS),
+    (S.UNBOUNDED_WAIT_CALL_SHARE, "share", UNBOUNDED_SHARE),
     ("abandon_rate", "share", "predicted abandonment"),
     ("occupancy", "share", "predicted occupancy"),
 )
