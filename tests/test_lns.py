@@ -163,3 +163,31 @@ def test_a_start_that_breaks_a_rule_is_returned_untouched(start):
         broken[rm.y[a, d, s].index] = 1
     result = lns.improve(rm, broken, objective, time_limit=2.0, seed=0, deterministic=True)
     assert (result.values, result.objective, result.rounds) == (broken, objective, 0)
+
+
+def test_two_streams_search_at_once_never_worse_and_deterministic_for_a_seed(start):
+    rm, values, objective, scenario, requirements = start
+    runs = [
+        lns.improve(rm, values, objective, time_limit=2.0, seed=5, deterministic=True, streams=2)
+        for _ in range(2)
+    ]
+    first, again = runs
+    assert (first.values, first.objective, first.rounds) == (again.values, again.objective, again.rounds)
+    assert first.objective / SCALE < _exact_cost(rm, values) - 1
+    assert first.rounds % 2 == 0  # one neighbourhood per stream in every step
+    value = lns.value_of(first.values)
+    _, activities, _ = roster_frames(rm, _chosen_shifts(rm, value))
+    assert check_roster(scenario, activities, requirements).violations == []
+    assert recompute_penalties(scenario, activities, requirements) == pytest.approx(first.objective / SCALE)
+
+
+def test_streams_on_the_wall_clock_share_one_incumbent_and_report_only_improvements(start):
+    rm, values, objective, _, _ = start
+    seen: list[int] = []
+    result = lns.improve(rm, values, objective, time_limit=2.0, seed=0, streams=2, on_improve=seen.append)
+    assert result.objective <= objective and result.rounds > 0
+    assert len(seen) == result.improvements
+    assert seen == sorted(seen, reverse=True) and len(set(seen)) == len(seen)
+    assert not seen or seen[-1] == result.objective
+    ledger = ledger_frame(rm.penalties, lns.value_of(result.values))
+    assert float(ledger["cost"].sum()) == pytest.approx(result.objective / SCALE)

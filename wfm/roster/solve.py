@@ -14,7 +14,8 @@ A solve runs in four steps, all inside the time limit:
    models;
 4. unless CP-SAT proved its roster optimal, a large-neighbourhood search
    (:mod:`wfm.roster.lns`) for the remaining time: free a few agents or a few
-   days, fix the rest, re-solve with CP-SAT, keep what is better.  It starts
+   days, fix the rest, re-solve with CP-SAT, keep what is better; one
+   neighbourhood per worker at once.  It starts
    from CP-SAT's roster, or from the warm start when CP-SAT found none and
    the warm start keeps every rule.
 
@@ -110,8 +111,9 @@ enough for a first roster and, on small models (Curtois 1-3), the optimality pro
 bound on the larger Curtois instances (10-12), which needs most of the limit to rise.
 """
 LNS_WORKERS = 1
-"""Workers per LNS sub-solve.  One keeps a sub-solve reproducible; on two free cores the second idles during
-the search (running a neighbourhood on each is not done yet)."""
+"""CP-SAT workers per neighbourhood sub-solve.  The search uses the solve's other workers by solving that many
+neighbourhoods at once (``lns.improve(streams=workers)``): a small sub-model gains little from a second CP-SAT
+worker, and a second neighbourhood explores another part of the roster."""
 
 
 def build_model(
@@ -412,7 +414,15 @@ def solve_roster(
             lns_limit = max(0.0, time_limit - (time.perf_counter() - started))
         bound = solver.best_objective_bound / SCALE if status == cp_model.FEASIBLE else -math.inf
         value = _neighbourhood_search(
-            rm, start, lns_limit, seed, deterministic, progress, max(bound, floor or -math.inf), started
+            rm,
+            start,
+            lns_limit,
+            seed,
+            deterministic,
+            workers,
+            progress,
+            max(bound, floor or -math.inf),
+            started,
         )
     elif fallback:
         value = _hint_value(rm)
@@ -489,6 +499,7 @@ def _neighbourhood_search(
     time_limit: float,
     seed: int,
     deterministic: bool,
+    workers: int,
     progress: Progress | None,
     bound: float,
     started: float,
@@ -509,6 +520,7 @@ def _neighbourhood_search(
         seed=seed,
         deterministic=deterministic,
         workers=LNS_WORKERS,
+        streams=max(1, workers // LNS_WORKERS),
         on_improve=report,
     )
     return lns.value_of(result.values)
