@@ -97,10 +97,12 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[dict], None]
 WARM_START_SHARE = 0.6
-HINT_ONLY_WARM_START_SHARE = 0.1
+HINT_ONLY_WARM_START_SHARE = 0.02
 """The warm start's share when it cannot keep the minimum rules: CP-SAT repairs its roster anyway, and the
-neighbourhood search uses the time better (Curtois 12: its ruin-and-rebuild took 24-32 s of 60, leaving the
-search 21-33 s and the result 5,551-6,464 by how much it got)."""
+neighbourhood search uses the time better.  Curtois 12 at 0.6: its ruin-and-rebuild took 24-32 s of 60, leaving
+the search 21-33 s and the result 5,551-6,464.  With two search streams, 0.02 against 0.1 (one run each, 60 s):
+Curtois 10 4,764 against 4,858, 12 4,745 against 5,129; 6, 9 and 11 gave 1,951, 450 and 3,457 (0.05 %, 2.5 %,
+0.41 % from the best reported)."""
 LNS_SHARE = 0.8
 """Share of CP-SAT's time given to the neighbourhood search (:mod:`wfm.roster.lns`) after its first roster.
 
