@@ -77,15 +77,7 @@ def test_fte_and_all_queue_totals(tmp_path):
     fc = req[[S.QUEUE, S.DS]].assign(
         **{S.YHAT: 10.0 * (req[S.AGENTS_REQUIRED_GROSS] > 0), S.AHT_SECONDS: 300.0}
     )
-    empty = pd.DataFrame(columns=[S.EMPLOYEE_ID, S.QUEUE, S.DS, S.MINUTES])
-    roster = S.RosterSolution(
-        pd.DataFrame(columns=list(S.ASSIGNMENT_COLUMNS)),
-        pd.DataFrame(columns=list(S.HR_IMPORT_COLUMNS)),
-        empty,
-        pd.DataFrame(columns=["rule", "employee_id", "queue", "ds", "date", "amount", "unit", "cost"]),
-        S.SolveInfo("OPTIMAL", 0, 0, 0, 0, 0, 1, 1),
-    )
-    ev = evaluate(sc, fc, req, roster)
+    ev = evaluate(sc, fc, req, _roster_of(pd.DataFrame(columns=[S.EMPLOYEE_ID, S.QUEUE, S.DS, S.MINUTES])))
     daily = ev.daily.set_index([S.QUEUE, S.DATE])
     # 4 agents x 12 h = 48 agent-hours a day = 6 full-time (8 h) equivalents
     assert daily.loc[("phone_retail", sc.horizon.start), "required_fte"] == pytest.approx(
@@ -114,14 +106,18 @@ def _evaluate_with_agents(sc, calls_per_interval, on_shift):
     )
     req = fc[[S.QUEUE, S.DS]].assign(**{S.AGENTS_REQUIRED_GROSS: 30})
     minutes = fc[[S.QUEUE, S.DS]].assign(**{S.EMPLOYEE_ID: "E001", S.MINUTES: 30.0 * on_shift})
-    roster = S.RosterSolution(
+    return evaluate(sc, fc, req, _roster_of(minutes))
+
+
+def _roster_of(queue_minutes: pd.DataFrame) -> S.RosterSolution:
+    """A roster that is only its on-phone minutes per agent, queue and interval (no assignments, no ledger)."""
+    return S.RosterSolution(
         pd.DataFrame(columns=list(S.ASSIGNMENT_COLUMNS)),
         pd.DataFrame(columns=list(S.HR_IMPORT_COLUMNS)),
-        minutes,
+        queue_minutes,
         pd.DataFrame(columns=["rule", "employee_id", "queue", "ds", "date", "amount", "unit", "cost"]),
         S.SolveInfo("OPTIMAL", 0, 0, 0, 0, 0, 1, 1),
     )
-    return evaluate(sc, fc, req, roster)
 
 
 def test_fewer_agents_show_a_longer_asa_or_more_unbounded_intervals(tmp_path):
