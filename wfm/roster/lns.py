@@ -325,8 +325,8 @@ def improve(
     is counted in CP-SAT's deterministic time (see the module docstring) and
     the result depends only on the inputs, ``seed`` and ``streams``.
     ``streams`` neighbourhoods are solved at once, each on its own thread and
-    copy of the model, with ``workers`` CP-SAT workers each (see STREAMS in
-    the module docstring).
+    copy of the model, with ``workers`` CP-SAT workers each (see *Streams*
+    in the module docstring).
     """
     search = _Search(rm, values, objective, on_improve)
     clock = _Clock(time_limit, deterministic)
