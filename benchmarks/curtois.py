@@ -64,6 +64,7 @@ import datetime as dt
 import gzip
 import logging
 import math
+import statistics
 import sys
 import time
 from collections import defaultdict
@@ -703,6 +704,7 @@ class Row:
     staff: int
     days: int
     shift_types: int
+    seed: int = 0
     wfm_objective: float = math.nan
     wfm_bound: float = math.nan
     best_reported: float = math.nan
@@ -754,7 +756,9 @@ def run_instance(
     from wfm.roster import solve_roster
     from wfm.schema import WfmError
 
-    row = Row(instance.name, len(instance.staff), instance.days, len(instance.shifts), best_reported=best)
+    row = Row(
+        instance.name, len(instance.staff), instance.days, len(instance.shifts), seed=seed, best_reported=best
+    )
     scenario = to_scenario(instance, time_limit_seconds=time_limit, workers=workers, seed=seed)
     requirements = empty_requirements()
 
@@ -814,18 +818,44 @@ def _fmt(x: float, digits: int = 0) -> str:
 
 def print_table(rows: list[Row], out=sys.stdout) -> None:
     header = (
-        f"{'instance':<11}{'staff':>6}{'days':>5}{'wfm obj':>10}{'wfm bound':>10}{'best rep.':>10}"
+        f"{'instance':<11}{'seed':>5}{'staff':>6}{'days':>5}{'wfm obj':>10}{'wfm bound':>10}{'best rep.':>10}"
         f"{'gap %':>8}  {'status':<10}{'seconds':>8}{'curtois obj':>12}{'viol.':>6}{'check obj':>10}{'viol.':>6}"
     )
     print(header, file=out)
     print("-" * len(header), file=out)
     for r in rows:
         print(
-            f"{r.instance:<11}{r.staff:>6}{r.days:>5}{_fmt(r.wfm_objective):>10}{_fmt(r.wfm_bound):>10}"
+            f"{r.instance:<11}{r.seed:>5}{r.staff:>6}{r.days:>5}{_fmt(r.wfm_objective):>10}{_fmt(r.wfm_bound):>10}"
             f"{_fmt(r.best_reported):>10}{_fmt(r.gap_to_best_pct, 2):>8}  {r.status[:10]:<10}"
             f"{_fmt(r.seconds, 1):>8}{_fmt(r.curtois_objective):>12}"
             f"{'-' if r.curtois_violations is None else r.curtois_violations:>6}"
             f"{_fmt(r.checker_objective):>10}{'-' if r.checker_violations is None else r.checker_violations:>6}",
+            file=out,
+        )
+
+
+def print_spread(rows: list[Row], out=sys.stdout) -> None:
+    """Per instance over its seeds: the best, median and worst gap to the best reported, and the runs within 1%.
+
+    A wall-clock run is one draw of a randomised search (benchmarks/README.md): the same seed twice can differ,
+    and different seeds differ more than a change to the engine often does.  Judge a change on several seeds.
+    """
+    by_instance: dict[str, list[float]] = {}
+    for r in rows:
+        by_instance.setdefault(r.instance, []).append(r.gap_to_best_pct)
+    header = f"{'instance':<11}{'runs':>5}{'best gap %':>12}{'median gap %':>14}{'worst gap %':>13}{'within 1%':>11}"
+    print(header, file=out)
+    print("-" * len(header), file=out)
+    for name, gaps in by_instance.items():
+        known = sorted(g for g in gaps if not math.isnan(g))
+        if not known:
+            print(f"{name:<11}{len(gaps):>5}{'-':>12}{'-':>14}{'-':>13}{'-':>11}", file=out)
+            continue
+        median = statistics.median(known)
+        within = sum(g <= 1.0 for g in known)
+        print(
+            f"{name:<11}{len(gaps):>5}{_fmt(known[0], 2):>12}{_fmt(median, 2):>14}{_fmt(known[-1], 2):>13}"
+            f"{f'{within} of {len(gaps)}':>11}",
             file=out,
         )
 
@@ -836,6 +866,7 @@ def write_csv(rows: list[Row], path: Path) -> None:
         "staff",
         "days",
         "shift_types",
+        "seed",
         "wfm_objective",
         "wfm_bound",
         "best_reported",
@@ -874,6 +905,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance (whole solve)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--seeds",
+        help="run every instance once per seed, e.g. 0-2, and print the spread of the gaps (overrides --seed)",
+    )
     ap.add_argument("--csv", type=Path, help="also write the table to this CSV file")
     ap.add_argument("-v", "--verbose", action="store_true", help="show wfm's solver log")
     args = ap.parse_args(argv)
@@ -885,6 +920,12 @@ def main(argv: list[str] | None = None) -> int:
         numbers = parse_numbers(args.instances)
     except ValueError:
         ap.error(f"--instances {args.instances!r}: give numbers and ranges such as 1-12 or 1,3,5-7")
+    try:
+        seeds = parse_numbers(args.seeds) if args.seeds else [args.seed]
+    except ValueError:
+        ap.error(f"--seeds {args.seeds!r}: give numbers and ranges such as 0-2 or 0,5,7")
+    if not seeds:
+        ap.error(f"--seeds {args.seeds!r}: give at least one seed")
     best = best_reported(args.data)
     rows = []
     for number in numbers:
@@ -893,22 +934,26 @@ def main(argv: list[str] | None = None) -> int:
         except (FileNotFoundError, InstanceFormatError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        print(
-            f"{instance.name}: {len(instance.staff)} staff x {instance.days} days x {len(instance.shifts)} "
-            f"shift types; solving ({args.time_limit:g} s, {args.workers} workers, seed {args.seed})",
-            flush=True,
-        )
-        row = run_instance(
-            instance,
-            time_limit=args.time_limit,
-            workers=args.workers,
-            seed=args.seed,
-            best=best.get(instance.name, math.nan),
-            say=lambda line: print(line, flush=True),
-        )
-        rows.append(row)
+        for seed in seeds:
+            print(
+                f"{instance.name}: {len(instance.staff)} staff x {instance.days} days x {len(instance.shifts)} "
+                f"shift types; solving ({args.time_limit:g} s, {args.workers} workers, seed {seed})",
+                flush=True,
+            )
+            row = run_instance(
+                instance,
+                time_limit=args.time_limit,
+                workers=args.workers,
+                seed=seed,
+                best=best.get(instance.name, math.nan),
+                say=lambda line: print(line, flush=True),
+            )
+            rows.append(row)
     print()
     print_table(rows)
+    if len(seeds) > 1:
+        print()
+        print_spread(rows)
     print(
         "\nwfm obj / bound: solve_roster's info; gap %: Curtois evaluator objective vs best reported;"
         "\ncurtois obj / viol.: this script's independent evaluator; check obj / viol.: wfm.check."

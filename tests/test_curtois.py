@@ -11,6 +11,8 @@ import csv
 import dataclasses
 import datetime as dt
 import importlib.util
+import io
+import math
 import sys
 from pathlib import Path
 
@@ -357,3 +359,25 @@ def test_wfm_solves_instance1_to_the_reported_optimum():
     assert solution.info.objective == pytest.approx(607)
     assert check_roster(sc, solution.activities, requirements).violations == []
     assert recompute_penalties(sc, solution.activities, requirements) == pytest.approx(607)
+
+
+def test_spread_over_seeds_gives_best_median_worst_and_runs_within_one_percent():
+    def row(name, seed, objective):
+        return C.Row(name, 8, 14, 1, seed=seed, best_reported=1000.0, curtois_objective=objective)
+
+    rows = [row("InstanceA", 0, 1005.0), row("InstanceA", 1, 1100.0), row("InstanceA", 2, 1020.0)]
+    rows.append(row("InstanceB", 0, math.nan))  # no roster: no gap
+    out = io.StringIO()
+    C.print_spread(rows, out)
+    lines = out.getvalue().splitlines()
+    a = next(line for line in lines if line.startswith("InstanceA")).split()
+    assert a[1:] == ["3", "0.50", "2.00", "10.00", "1", "of", "3"]
+    b = next(line for line in lines if line.startswith("InstanceB")).split()
+    assert b[1:] == ["1", "-", "-", "-", "-"]
+
+
+def test_bad_seeds_are_refused_with_the_option_named(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        C.main(["--data", str(FIXTURES), "--instances", "1", "--seeds", "zero"])
+    assert exit_.value.code == 2
+    assert "--seeds 'zero'" in capsys.readouterr().err
