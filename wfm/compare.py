@@ -38,8 +38,7 @@ import pandas as pd
 from wfm import schema as S
 from wfm.whatif import (
     BASE,
-    UNBOUNDED_INTERVALS,
-    UNBOUNDED_SHARE,
+    UNBOUNDED_WAIT_ROWS,
     Overlay,
     WhatIf,
     adjust_forecast,
@@ -197,14 +196,6 @@ def _solve(case: Case, req: pd.DataFrame, progress: Any) -> S.RosterSolution:
     )
 
 
-def _unbounded_wait_rows(queue: str, totals: Any) -> list[tuple[str, str, str, str, Any]]:
-    """What the predicted ASA leaves out: intervals whose wait is unbounded, and their share of the calls."""
-    return [
-        ("service", UNBOUNDED_INTERVALS, queue, "intervals", float(totals[S.UNBOUNDED_WAIT_INTERVALS])),
-        ("service", UNBOUNDED_SHARE, queue, "share", float(totals[S.UNBOUNDED_WAIT_CALL_SHARE])),
-    ]
-
-
 def case_metrics(
     case: Case, req: pd.DataFrame, roster: S.RosterSolution, ev: Any, simulated: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -230,7 +221,7 @@ def case_metrics(
         r = totals.loc[q.name]
         rows.append(("service", "predicted service level", q.name, "share", float(r[S.SERVICE_LEVEL])))
         rows.append(("service", "predicted ASA", q.name, "s", float(r[S.ASA_SECONDS])))
-        rows += _unbounded_wait_rows(q.name, r)
+        rows += [("service", metric, q.name, unit, float(r[col])) for col, unit, metric in UNBOUNDED_WAIT_ROWS]
         abandon = float(r[S.ABANDON_RATE])
         rows.append(
             (

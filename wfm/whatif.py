@@ -610,17 +610,19 @@ def staffing_kpis(
     return pd.concat([per_queue, overall], ignore_index=True)
 
 
-# Beside "predicted ASA" (mean wait of answered calls where it is bounded): what that figure leaves out
-UNBOUNDED_INTERVALS = "intervals with unbounded wait"
-UNBOUNDED_SHARE = "calls in unbounded-wait intervals"
+# Beside "predicted ASA" (mean wait of answered calls where it is bounded): what that figure leaves out.
+# (column, unit, metric), shown by the staffing what-if and by wfm compare.
+UNBOUNDED_WAIT_ROWS = (
+    (S.UNBOUNDED_WAIT_INTERVALS, "intervals", "intervals with unbounded wait"),
+    (S.UNBOUNDED_WAIT_CALL_SHARE, "share", "calls in unbounded-wait intervals"),
+)
 _STAFFING_ROWS = (
     ("forecast_volume", "contacts", "forecast contacts"),
     ("required_fte", "FTE", "required FTE"),
     ("required_agent_hours", "h", "required agent-hours"),
     ("service_level", "share", "predicted service level"),
     ("asa_seconds", "s", "predicted ASA"),
-    (S.UNBOUNDED_WAIT_INTERVALS, "intervals", UNBOUNDED_INTERVALS),
-    (S.UNBOUNDED_WAIT_CALL_SHARE, "share", UNBOUNDED_SHARE),
+    *UNBOUNDED_WAIT_ROWS,
     ("abandon_rate", "share", "predicted abandonment"),
     ("occupancy", "share", "predicted occupancy"),
 )
