@@ -104,16 +104,19 @@ class LnsResult:
 class _Copy:
     """The model's copy whose ``y`` domains are narrowed to fix the cells outside the neighbourhood."""
 
-    def __init__(self, rm: RosterModel):
+    def __init__(self, rm: RosterModel, like: _Copy | None = None):
         self.model = rm.model.clone()
         self.proto = self.model.proto
-        n_agents, n_shifts = len(rm.agents), len(rm.shifts)
-        # y variable index per (agent, day, shift), and each y's own domain (rules may have narrowed it)
-        self.y = np.zeros((n_agents, rm.n_days, n_shifts), dtype=np.int64)
-        for (a, d, s), var in rm.y.items():
-            self.y[a, d, s] = var.index
-        variables = self.proto.variables
-        self.own = {int(i): tuple(variables[int(i)].domain) for i in self.y.ravel()}
+        if like is not None:  # another copy of the same model: same indexes and domains (reading them is slow)
+            self.y, self.own = like.y, like.own
+        else:
+            n_agents, n_shifts = len(rm.agents), len(rm.shifts)
+            # y variable index per (agent, day, shift), and each y's own domain (rules may have narrowed it)
+            self.y = np.zeros((n_agents, rm.n_days, n_shifts), dtype=np.int64)
+            for (a, d, s), var in rm.y.items():
+                self.y[a, d, s] = var.index
+            variables = self.proto.variables
+            self.own = {int(i): tuple(variables[int(i)].domain) for i in self.y.ravel()}
         self.fixed_to = np.full(self.y.shape, -1, dtype=np.int64)  # -1: own domain, else the fixed value
 
     def set(self, free: np.ndarray, values: Sequence[int]) -> None:
@@ -280,8 +283,8 @@ class _Search:
 class _Stream:
     """One thread's copy of the model and the incumbent version its hint holds."""
 
-    def __init__(self, rm: RosterModel):
-        self.copy = _Copy(rm)
+    def __init__(self, rm: RosterModel, like: _Stream | None = None):
+        self.copy = _Copy(rm, None if like is None else like.copy)
         self.version = -1
 
     def solve(
@@ -363,7 +366,7 @@ def improve(
     search.offer(solver, status, "reading the start", 0)
     overhead = solver.deterministic_time if deterministic else solver.wall_time
     round_limit = max(round_seconds, CALIBRATION * overhead)
-    pool = [first] + [_Stream(rm) for _ in range(max(1, streams) - 1)]
+    pool = [first] + [_Stream(rm, first) for _ in range(max(1, streams) - 1)]
 
     def one_round(stream: _Stream, rng: np.random.Generator) -> None:
         """Draw a neighbourhood of the incumbent, solve it, offer the result (the lock is held but for the solve)."""

@@ -6,7 +6,12 @@ A solve runs in four steps, all inside the time limit:
    roster (:mod:`wfm.roster.warmstart`: greedy, local search, then
    ruin-and-rebuild rounds for up to ``WARM_START_SHARE`` of the limit, or
    ``HINT_ONLY_WARM_START_SHARE`` when a minimum rule makes its roster only a
-   hint for CP-SAT to repair), hinted to CP-SAT down to every slack variable;
+   hint), hinted to CP-SAT down to every slack variable.  When a minimum rule
+   makes the warm start only a hint, its agents are re-rostered one at a time
+   under all their rules (:mod:`wfm.roster.minimums`, up to ``REPAIR_SHARE``
+   of the limit) and the result, checked on the model, becomes the hint and
+   a roster the neighbourhood search can start from; if that fails, CP-SAT
+   repairs the warm start;
 2. a quick lower bound (:mod:`wfm.roster.bound`, the LP of the pooled
    workforce), because CP-SAT's own bound on a month-sized model moves slowly;
 3. CP-SAT for ``1 - LNS_SHARE`` of the rest of the limit.  It verifies the
@@ -17,7 +22,7 @@ A solve runs in four steps, all inside the time limit:
    days, fix the rest, re-solve with CP-SAT, keep what is better; one
    neighbourhood per worker at once.  It starts
    from CP-SAT's roster, or from the warm start when CP-SAT found none and
-   the warm start keeps every rule.
+   the warm start keeps every rule (or was made to keep the minimums).
 
 With ``[[breaks]]`` rules a fifth step follows on the solved shifts: the
 placement of every break and lunch (:mod:`wfm.roster.breaks`), which gets
@@ -82,7 +87,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from wfm import schema as S
-from wfm.roster import lns
+from wfm.roster import lns, minimums
 from wfm.roster.bound import pooled_lower_bound
 from wfm.roster.model import Gate, RosterModel, RuleUnit
 from wfm.roster.output import roster_frames
@@ -112,6 +117,9 @@ worker before); on the 120-agent demo 3.8 % off the shift solve's objective.  CP
 enough for a first roster and, on small models (Curtois 1-3), the optimality proof.  The price is CP-SAT's
 bound on the larger Curtois instances (10-12), which needs most of the limit to rise.
 """
+REPAIR_SHARE = 0.5
+"""Most of the limit the repair of the minimum rules (:mod:`wfm.roster.minimums`) may use; past it, CP-SAT
+repairs the warm start as before."""
 LNS_WORKERS = 1
 """CP-SAT workers per neighbourhood sub-solve.  The search uses the solve's other workers by solving that many
 neighbourhoods at once (``lns.improve(streams=workers)``): a small sub-model gains little from a second CP-SAT
@@ -338,6 +346,7 @@ def solve_roster(
             )
 
     warm_share = HINT_ONLY_WARM_START_SHARE if pins is None and has_minimums(rm) else WARM_START_SHARE
+    kept: minimums.KeptRoster | None = None
     if pins is not None:
         previous = _previous_placements(rm)
         limit = max(1.0, min(30.0, time_limit / 4))
@@ -357,23 +366,31 @@ def solve_roster(
         # the warm start may use part of the limit (no deadline when deterministic: it stops on its own)
         warm_deadline = None if deterministic else started + warm_share * time_limit
         rounds = deterministic_rounds(warm_share * time_limit, len(rm.agents))
-        add_hint(
-            rm,
-            starting_roster(rm, deadline=warm_deadline, seed=seed, on_first=first_roster, max_rounds=rounds),
+        placed = starting_roster(
+            rm, deadline=warm_deadline, seed=seed, on_first=first_roster, max_rounds=rounds
         )
+        add_hint(rm, placed)
         keeps = keeps_every_rule(rm)
         if keeps:
             warm_progress(_hint_objective(rm))
+        elif has_minimums(rm):
+            kept = _keep_minimums(
+                rm, scenario, requirements, extra_rules, placed, time_limit, seed, deterministic, workers
+            )
+            if kept is not None:
+                warm_progress(kept.objective / SCALE)
     built = time.perf_counter() - started
 
     # the time limit covers building and the warm start too; a deterministic run counts work, not seconds,
     # and gives CP-SAT the share a wall-clock run leaves it after its warm start, so both take about as long
     if deterministic:
-        search_limit = max(time_limit * (1 - warm_share), time_limit / 4)
+        spent = time_limit * warm_share + (0.0 if kept is None else kept.spent)
+        search_limit = max(time_limit - spent, time_limit / 4)
     else:
         search_limit = max(time_limit - built, time_limit / 4)
     lns_limit = LNS_SHARE * search_limit if LNS_SHARE > 0 else 0.0
-    warm_roster_ok = not extra_rules and pins is None and keeps_every_rule(rm)
+    # the repair checked its roster on the model itself, extra rules included
+    warm_roster_ok = kept is not None or (not extra_rules and pins is None and keeps_every_rule(rm))
     callback = _ProgressCallback(progress, floor, built)
     if deterministic or lns_limit == 0:
         solver = _solver(
@@ -467,6 +484,41 @@ def solve_roster(
         f"No roster was found within the time limit of {time_limit:g} s. "
         "Try a longer time limit (solver.time_limit_seconds in scenario.toml, or --time-limit)."
     )
+
+
+def _keep_minimums(
+    rm: RosterModel,
+    scenario: Scenario,
+    requirements: pd.DataFrame,
+    extra_rules: Sequence[RuleUnit],
+    placed: dict[tuple[int, int], tuple[int, str]],
+    time_limit: float,
+    seed: int,
+    deterministic: bool,
+    workers: int,
+) -> minimums.KeptRoster | None:
+    """The warm start re-rostered until it keeps the minimum rules (:mod:`wfm.roster.minimums`), made the hint.
+
+    None (the hint stays the warm start, for CP-SAT to repair) when the repair cannot within
+    ``REPAIR_SHARE`` of the limit.
+    """
+    erm = build_model(scenario, requirements, explain=True, extra_rules=extra_rules)
+    add_hint(erm, placed)
+    kept = minimums.keep_minimums(
+        rm,
+        erm,
+        minimums.erm_values(erm),
+        time_limit=REPAIR_SHARE * time_limit,
+        seed=seed,
+        deterministic=deterministic,
+        streams=max(1, workers // LNS_WORKERS),
+    )
+    if kept is not None:
+        rm.model.clear_hints()
+        rm.hint_values = dict(enumerate(kept.values))
+        for index, value in rm.hint_values.items():
+            rm.model.add_hint(rm.model.get_int_var_from_proto_index(index), value)
+    return kept
 
 
 def _hand_over(solver: cp_model.CpSolver, callback: _ProgressCallback, warm_roster_ok: bool) -> None:
