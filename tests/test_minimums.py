@@ -121,3 +121,14 @@ def test_solve_roster_starts_from_the_kept_roster(instance4, caplog):
     assert events and solution.info.objective <= events[0]["objective"]
     judged = C.evaluate(inst, solution.activities)
     assert not judged.violations and judged.objective == pytest.approx(solution.info.objective)
+
+
+def test_a_model_too_large_to_re_roster_in_the_time_is_left_to_cp_sat(instance4, monkeypatch, caplog):
+    _, scenario, requirements = instance4
+    rm, erm, _ = _models(scenario, requirements)
+    # as if a sub-solve cost far more than reading the model: one agent per sub-solve no longer fits the time
+    monkeypatch.setattr(minimums, "SOLVE_COST", 1e9)
+    with caplog.at_level(logging.INFO, logger="wfm.roster.minimums"):
+        kept = minimums.keep_minimums(rm, erm, minimums.erm_values(erm), time_limit=10)
+    assert kept is None
+    assert "more than the" in caplog.text and "re-rostered" not in caplog.text
