@@ -107,7 +107,9 @@ class _Copy:
     def __init__(self, rm: RosterModel, like: _Copy | None = None):
         self.model = rm.model.clone()
         self.proto = self.model.proto
-        if like is not None:  # another copy of the same model: same indexes and domains (reading them is slow)
+        if (
+            like is not None
+        ):  # another copy of the same model: same indexes and domains (reading them is slow)
             self.y, self.own = like.y, like.own
         else:
             n_agents, n_shifts = len(rm.agents), len(rm.shifts)
@@ -130,12 +132,17 @@ class _Copy:
             domain.extend(self.own[i] if value < 0 else (value, value))
         self.fixed_to = want
 
-    def hint(self, values: Sequence[int]) -> None:
+    def hint(self, values: Sequence[int], only: Sequence[int] | None = None) -> None:
+        """Hint ``values`` (proto order): every variable, or only the variable indexes ``only``."""
         hint = self.proto.solution_hint
         hint.vars.clear()
         hint.values.clear()
-        hint.vars.extend(range(len(values)))
-        hint.values.extend(values)
+        if only is None:
+            hint.vars.extend(range(len(values)))
+            hint.values.extend(values)
+        else:
+            hint.vars.extend(int(i) for i in only)
+            hint.values.extend(int(values[int(i)]) for i in only)
 
 
 class _DayCost:
@@ -223,6 +230,10 @@ class _Clock:
     def left(self) -> float:
         return self.limit - (self.spent if self.deterministic else self.seconds())
 
+    def as_seconds(self, amount: float) -> float:
+        """An amount of this clock's budget in seconds (deterministic time converted back)."""
+        return amount / DETERMINISTIC_UNITS_PER_SECOND if self.deterministic else amount
+
 
 class _Search:
     """The incumbent the streams share, the neighbourhood sizes, and the counts (guarded by ``lock``)."""
@@ -305,6 +316,24 @@ class _Stream:
         return solver, solver.solve(self.copy.model)
 
 
+def sub_solve_parameters(
+    solver: cp_model.CpSolver, limit: float, seed: int, workers: int, deterministic: bool
+) -> None:
+    """Parameters of a sub-solve on a copy of the roster model (``limit`` in deterministic time when deterministic)."""
+    p = solver.parameters
+    p.num_workers = workers
+    p.random_seed = seed
+    # the LP of every rule constraint: proves a small neighbourhood optimal 10-50x sooner (Curtois 9), and lets
+    # one agent's 56- or 84-day horizon be re-rostered at all (Curtois 16-19, wfm.roster.minimums)
+    p.linearization_level = LINEARIZATION
+    if deterministic:
+        p.max_deterministic_time = limit
+        p.max_time_in_seconds = 4 * limit + 10
+        p.interleave_search = workers > 1
+    else:
+        p.max_time_in_seconds = limit
+
+
 def improve(
     rm: RosterModel,
     values: Sequence[int],
@@ -337,17 +366,7 @@ def improve(
         round_seconds *= DETERMINISTIC_UNITS_PER_SECOND
 
     def params(solver: cp_model.CpSolver, limit: float, random_seed: int) -> None:
-        p = solver.parameters
-        p.num_workers = workers
-        p.random_seed = random_seed
-        # the LP of every rule constraint: proves a small neighbourhood optimal 10-50x sooner (Curtois 9)
-        p.linearization_level = LINEARIZATION
-        if deterministic:
-            p.max_deterministic_time = limit
-            p.max_time_in_seconds = 4 * limit + 10
-            p.interleave_search = workers > 1
-        else:
-            p.max_time_in_seconds = limit
+        sub_solve_parameters(solver, limit, random_seed, workers, deterministic)
 
     # Calibration: with every cell fixed, a round costs what CP-SAT needs to read and presolve the copy
     # (0.01 s on Curtois 9, 1.7 s on the 120-agent demo); a round gets at least CALIBRATION times that.

@@ -141,17 +141,7 @@ def keep_minimums(
     round_seconds = lns.ROUND_SECONDS * (lns.DETERMINISTIC_UNITS_PER_SECOND if deterministic else 1.0)
 
     def params(solver: cp_model.CpSolver, limit: float, random_seed: int) -> None:
-        p = solver.parameters
-        p.num_workers = 1
-        p.random_seed = random_seed
-        # the LP of every rule constraint, as in the neighbourhood search: Curtois 16 (56 days) re-rostered in 1.6 s
-        # instead of sub-solves that found nothing in 1 s
-        p.linearization_level = lns.LINEARIZATION
-        if deterministic:
-            p.max_deterministic_time = limit
-            p.max_time_in_seconds = 4 * limit + 10
-        else:
-            p.max_time_in_seconds = limit
+        lns.sub_solve_parameters(solver, limit, random_seed, 1, deterministic)
 
     n_agents, n_days = len(erm.agents), erm.n_days
     none_free = np.zeros((n_agents, n_days), dtype=bool)
@@ -161,8 +151,8 @@ def keep_minimums(
     check = _GatedCopy(erm, gates, always_on)
     check.set(none_free, values)
     check.model.clear_objective()
-    literals = [check.model.get_bool_var_from_proto_index(i) for ids in gates.values() for i in ids]
-    check.model.maximize(cp_model.LinearExpr.sum(literals))
+    literals = {i: check.model.get_bool_var_from_proto_index(i) for ids in gates.values() for i in ids}
+    check.model.maximize(cp_model.LinearExpr.sum(list(literals.values())))
     solver = cp_model.CpSolver()
     params(solver, max(0.0, clock.left()), seed)
     status = solver.solve(check.model)
@@ -172,11 +162,7 @@ def keep_minimums(
             "roster minimums: the warm start breaks a rule of all agents (%s)", solver.status_name(status)
         )
         return None
-    on = {
-        index: solver.value(literal)
-        for index, literal in zip((i for ids in gates.values() for i in ids), literals, strict=True)
-    }
-    broken = sorted(a for a, ids in gates.items() if not all(on[i] for i in ids))
+    broken = sorted(a for a, ids in gates.items() if not all(solver.value(literals[i]) for i in ids))
     overhead = solver.deterministic_time if deterministic else solver.wall_time
     round_limit = max(round_seconds, lns.CALIBRATION * overhead)
     kept = set(gates) - set(broken)
@@ -191,8 +177,8 @@ def keep_minimums(
             "about %.0f s, more than the %.0f s allowed",
             len(order),
             n_agents,
-            needed / (lns.DETERMINISTIC_UNITS_PER_SECOND if deterministic else 1.0),
-            clock.left() / (lns.DETERMINISTIC_UNITS_PER_SECOND if deterministic else 1.0),
+            clock.as_seconds(needed),
+            clock.as_seconds(clock.left()),
         )
         return None
     log.info("roster minimums: %d of %d agents break a minimum rule in the warm start", len(order), n_agents)
@@ -204,12 +190,7 @@ def keep_minimums(
         free[a, :] = True
         copy.set(free, start)
         # the agent's own shifts: every other shift is fixed, and the auxiliaries follow from the shifts
-        own = copy.y[a].ravel()
-        hint = copy.proto.solution_hint
-        hint.vars.clear()
-        hint.values.clear()
-        hint.vars.extend(int(i) for i in own)
-        hint.values.extend(int(start[int(i)]) for i in own)
+        copy.hint(start, only=copy.y[a].ravel())
         solver = cp_model.CpSolver()
         params(solver, limit, seed + a)
         return solver, solver.solve(copy.model)
@@ -266,7 +247,7 @@ def keep_minimums(
         )
         return None
     clock.spend(solver.deterministic_time)
-    spent = clock.spent / lns.DETERMINISTIC_UNITS_PER_SECOND if deterministic else clock.seconds()
+    spent = clock.as_seconds(clock.spent) if deterministic else clock.seconds()
     result = KeptRoster(
         list(solver.response_proto.solution),
         round(solver.objective_value),

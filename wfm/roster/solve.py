@@ -169,8 +169,7 @@ def add_hint(rm: RosterModel, placed: dict[tuple[int, int], tuple[int, str]]) ->
 
     The hinted values are kept in ``rm.hint_values`` (variable index -> value).
     """
-    rm.model.clear_hints()
-    rm.hint_values = {}
+    rm.hint_values = {}  # filled below, read by _hint_value as the auxiliaries are computed
     phone = [on_phone_minutes(s, rm.interval_minutes) for s in rm.shifts]
     covered: dict[tuple[str, int], int] = {}
     crews: dict[tuple[str, int, int], int] = {}
@@ -194,6 +193,13 @@ def add_hint(rm: RosterModel, placed: dict[tuple[int, int], tuple[int, str]]) ->
                 values[var.index] = value
     for var, compute in rm.derived:  # auxiliaries of the rule units, in registration order
         values[var.index] = compute(evaluate)
+    _hint_values(rm, values)
+
+
+def _hint_values(rm: RosterModel, values: dict[int, int]) -> None:
+    """Make ``values`` (variable index -> value) CP-SAT's hint and ``rm.hint_values``."""
+    rm.model.clear_hints()
+    rm.hint_values = values
     for index, value in values.items():
         rm.model.add_hint(rm.model.get_int_var_from_proto_index(index), value)
 
@@ -522,10 +528,7 @@ def _keep_minimums(
         streams=max(1, workers // LNS_WORKERS),
     )
     if kept is not None:
-        rm.model.clear_hints()
-        rm.hint_values = dict(enumerate(kept.values))
-        for index, value in rm.hint_values.items():
-            rm.model.add_hint(rm.model.get_int_var_from_proto_index(index), value)
+        _hint_values(rm, dict(enumerate(kept.values)))
     return kept
 
 
