@@ -317,7 +317,12 @@ class _Stream:
 
 
 def sub_solve_parameters(
-    solver: cp_model.CpSolver, limit: float, seed: int, workers: int, deterministic: bool
+    solver: cp_model.CpSolver,
+    limit: float,
+    seed: int,
+    workers: int,
+    deterministic: bool,
+    linearization: int = LINEARIZATION,
 ) -> None:
     """Parameters of a sub-solve on a copy of the roster model (``limit`` in deterministic time when deterministic)."""
     p = solver.parameters
@@ -325,7 +330,7 @@ def sub_solve_parameters(
     p.random_seed = seed
     # the LP of every rule constraint: proves a small neighbourhood optimal 10-50x sooner (Curtois 9), and lets
     # one agent's 56- or 84-day horizon be re-rostered at all (Curtois 16-19, wfm.roster.minimums)
-    p.linearization_level = LINEARIZATION
+    p.linearization_level = linearization
     if deterministic:
         p.max_deterministic_time = limit
         p.max_time_in_seconds = 4 * limit + 10

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from wfm.roster import lns
+from wfm.roster import lns, warmstart
 from wfm.roster.model import RosterModel
 from wfm.roster.penalties import SCALE, objective_terms
 from wfm.roster.rules import mentoring, sessions, skills
@@ -62,6 +62,13 @@ CROSS_AGENT_RULES = frozenset({mentoring.RULE, *sessions.RULES.values()})
 """Rules (by the part of the gate's rule name before any ``:``) that bind two agents' shifts together."""
 SOLVE_COST = 3.0
 """A one-agent sub-solve's time over the time CP-SAT needs to read the model (Curtois 13: 0.3 s against 0.09 s)."""
+LP_UP_TO_VARIABLES = 50_000
+"""Largest model whose sub-solves use the LP of every rule constraint (lns.LINEARIZATION); larger ones use none.
+
+With it, one agent over 56 or 84 days is re-rostered in seconds (Curtois 16-19, 5k-21k variables), and without
+it nothing is found in 1 s.  On the 120-agent demo with minimum rules (91k variables) it is the other way round:
+a mentor and mentee freed together found no roster in 20 s with the LP (level 1 or 2), and one in 2.8 s without.
+"""
 FILL = 0.8
 """Share of its limit the repair expects to fill at most; above it, it does not start."""
 
@@ -140,8 +147,10 @@ def keep_minimums(
     clock = lns._Clock(time_limit, deterministic)
     round_seconds = lns.ROUND_SECONDS * (lns.DETERMINISTIC_UNITS_PER_SECOND if deterministic else 1.0)
 
-    def params(solver: cp_model.CpSolver, limit: float, random_seed: int) -> None:
-        lns.sub_solve_parameters(solver, limit, random_seed, 1, deterministic)
+    level = lns.LINEARIZATION if len(rm.model.proto.variables) <= LP_UP_TO_VARIABLES else 0
+
+    def params(solver: cp_model.CpSolver, limit: float, random_seed: int, linearization: int = level) -> None:
+        lns.sub_solve_parameters(solver, limit, random_seed, 1, deterministic, linearization)
 
     n_agents, n_days = len(erm.agents), erm.n_days
     none_free = np.zeros((n_agents, n_days), dtype=bool)
@@ -184,13 +193,19 @@ def keep_minimums(
     log.info("roster minimums: %d of %d agents break a minimum rule in the warm start", len(order), n_agents)
     pool = [_GatedCopy(erm, gates, always_on, check) for _ in range(n_streams)]
 
+    partners: dict[int, set[int]] = {}
+    for mentor, mentee in warmstart.mentor_pairs(erm):
+        partners.setdefault(mentor, set()).add(mentee)
+        partners.setdefault(mentee, set()).add(mentor)
+
     def solve_one(copy: _GatedCopy, a: int, limit: float, start: list[int]) -> tuple[cp_model.CpSolver, int]:
         copy.switch_on(kept | {a})
+        # the agent's shifts, and their mentoring partners' (a mentor's day off may need the mentee's too)
         free = none_free.copy()
-        free[a, :] = True
+        free[[a, *partners.get(a, ())], :] = True
         copy.set(free, start)
-        # the agent's own shifts: every other shift is fixed, and the auxiliaries follow from the shifts
-        copy.hint(start, only=copy.y[a].ravel())
+        # every other shift is fixed, and the auxiliaries follow from the shifts
+        copy.hint(start, only=copy.y[free].ravel())
         solver = cp_model.CpSolver()
         params(solver, limit, seed + a)
         return solver, solver.solve(copy.model)
@@ -239,7 +254,8 @@ def keep_minimums(
     real.set(none_free, start)
     real.hint(start)
     solver = cp_model.CpSolver()
-    params(solver, max(round_limit, clock.left()), seed)
+    # with the LP the slacks are proved tight at once; without it the demo's check ran out of time (50 s)
+    params(solver, max(round_limit, clock.left()), seed, lns.LINEARIZATION)
     status = solver.solve(real.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         log.warning(

@@ -5,13 +5,14 @@ A solve runs in four steps, all inside the time limit:
 1. build the model (every unit in :mod:`wfm.roster.rules`) and a starting
    roster (:mod:`wfm.roster.warmstart`: greedy, local search, then
    ruin-and-rebuild rounds for up to ``WARM_START_SHARE`` of the limit, or
-   ``HINT_ONLY_WARM_START_SHARE`` when a minimum rule makes its roster only a
-   hint), hinted to CP-SAT down to every slack variable.  When a minimum rule
-   makes the warm start only a hint, its agents are re-rostered one at a time
-   under all their rules (:mod:`wfm.roster.minimums`, up to ``REPAIR_SHARE``
-   of the limit) and the result, checked on the model, becomes the hint and
-   a roster the neighbourhood search can start from; if that fails, CP-SAT
-   repairs the warm start;
+   ``COVER_ONLY_WARM_START_SHARE`` when no queue has an interval requirement),
+   hinted to CP-SAT down to every slack variable.  The warm start keeps the
+   minimum rules as far as its moves can; the agents it leaves breaking one
+   are re-rostered one at a time under all their rules
+   (:mod:`wfm.roster.minimums`, up to ``REPAIR_SHARE`` of the time left) and
+   the result, checked on the model, becomes the hint and a roster the
+   neighbourhood search can start from; if that fails, CP-SAT repairs the
+   warm start;
 2. a quick lower bound (:mod:`wfm.roster.bound`, the LP of the pooled
    workforce), because CP-SAT's own bound on a month-sized model moves slowly;
 3. CP-SAT for ``1 - LNS_SHARE`` of the rest of the limit.  It verifies the
@@ -102,12 +103,14 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[dict], None]
 WARM_START_SHARE = 0.6
-HINT_ONLY_WARM_START_SHARE = 0.02
-"""The warm start's share when it cannot keep the minimum rules: CP-SAT repairs its roster anyway, and the
-neighbourhood search uses the time better.  Curtois 12 at 0.6: its ruin-and-rebuild took 24-32 s of 60, leaving
-the search 21-33 s and the result 5,551-6,464.  With two search streams, 0.02 against 0.1 (one run each, 60 s):
-Curtois 10 4,764 against 4,858, 12 4,745 against 5,129; 6, 9 and 11 gave 1,951, 450 and 3,457 (0.05 %, 2.5 %,
-0.41 % from the best reported)."""
+COVER_ONLY_WARM_START_SHARE = 0.02
+"""The warm start's share when no queue has an interval requirement (only cover by day and shift, as in the
+Curtois instances): the warm start's greedy and ruin-and-rebuild are built around interval coverage, and there
+the neighbourhood search uses the time better.  Curtois 12 at 0.6: its ruin-and-rebuild took 24-32 s of 60,
+leaving the search 21-33 s and the result 5,551-6,464.  With two search streams, 0.02 against 0.1 (one run each,
+60 s): Curtois 10 4,764 against 4,858, 12 4,745 against 5,129.  Since the warm start keeps the minimum rules,
+Curtois 13 at 60 s: 4,065 at 0.02, 5,580 at 0.2, 6,223 at 0.6.  The 120-agent demo with minimum rules at its
+96 s: 952,347 at 0.02, 751,616 at 0.6."""
 LNS_SHARE = 0.8
 """Share of CP-SAT's time given to the neighbourhood search (:mod:`wfm.roster.lns`) after its first roster.
 
@@ -118,8 +121,8 @@ enough for a first roster and, on small models (Curtois 1-3), the optimality pro
 bound on the larger Curtois instances (10-12), which needs most of the limit to rise.
 """
 REPAIR_SHARE = 0.5
-"""Most of the limit the repair of the minimum rules (:mod:`wfm.roster.minimums`) may use; past it, CP-SAT
-repairs the warm start as before."""
+"""Most of the time left after the warm start that the repair of the minimum rules (:mod:`wfm.roster.minimums`)
+may use; past it, CP-SAT repairs the warm start as before."""
 LARGE_MODEL_LNS_SHARE = 0.95
 """The search's share instead of ``LNS_SHARE`` on a model CP-SAT solves without presolve (see
 ``PRESOLVE_OFF_ABOVE_VARIABLES``) when the start roster keeps every rule: there CP-SAT only improves that
@@ -356,7 +359,8 @@ def solve_roster(
                 }
             )
 
-    warm_share = HINT_ONLY_WARM_START_SHARE if pins is None and has_minimums(rm) else WARM_START_SHARE
+    cover_only = not any(rm.requirement[q].any() for q in rm.queues)
+    warm_share = COVER_ONLY_WARM_START_SHARE if pins is None and cover_only else WARM_START_SHARE
     kept: minimums.KeptRoster | None = None
     if pins is not None:
         previous = _previous_placements(rm)
@@ -385,8 +389,14 @@ def solve_roster(
         if keeps:
             warm_progress(_hint_objective(rm))
         elif has_minimums(rm):
+            # the repair's share of what the warm start left
+            left = (
+                time_limit * (1 - warm_share)
+                if deterministic
+                else time_limit - (time.perf_counter() - started)
+            )
             kept = _keep_minimums(
-                rm, scenario, requirements, extra_rules, placed, time_limit, seed, deterministic, workers
+                rm, scenario, requirements, extra_rules, placed, max(0.0, left), seed, deterministic, workers
             )
             if kept is not None:
                 warm_progress(kept.objective / SCALE)
@@ -506,7 +516,7 @@ def _keep_minimums(
     requirements: pd.DataFrame,
     extra_rules: Sequence[RuleUnit],
     placed: dict[tuple[int, int], tuple[int, str]],
-    time_limit: float,
+    time_left: float,
     seed: int,
     deterministic: bool,
     workers: int,
@@ -514,7 +524,7 @@ def _keep_minimums(
     """The warm start re-rostered until it keeps the minimum rules (:mod:`wfm.roster.minimums`), made the hint.
 
     None (the hint stays the warm start, for CP-SAT to repair) when the repair cannot within
-    ``REPAIR_SHARE`` of the limit.
+    ``REPAIR_SHARE`` of ``time_left``.
     """
     erm = build_model(scenario, requirements, explain=True, extra_rules=extra_rules)
     add_hint(erm, placed)
@@ -522,7 +532,7 @@ def _keep_minimums(
         rm,
         erm,
         minimums.erm_values(erm),
-        time_limit=REPAIR_SHARE * time_limit,
+        time_limit=REPAIR_SHARE * time_left,
         seed=seed,
         deterministic=deterministic,
         streams=max(1, workers // LNS_WORKERS),

@@ -65,9 +65,22 @@ the local search, before the first roster is reported:
   when minutes run short), keeping a pair's share and one session per agent
   a day.  Those agent-days are then locked.  Sessions for which no option
   works are logged; the hint then breaks them and CP-SAT repairs it
-  (``keeps_every_rule`` is False).  Minimums (consecutive days or days off in a
-row, a pair of days off, weekly or horizon minutes) are not kept: the result
-is only a hint, and CP-SAT verifies it and repairs what it breaks.  Move
+  (``keeps_every_rule`` is False).
+
+Minimum rules (consecutive days or days off in a row, a pair of days off
+every week, weekly or horizon minutes) are not monotone: a greedy that only
+adds shifts passes through rosters that break them.  So they are repaired
+after the local search (:func:`_fix_minimums`): per agent, the change among
+a shift added, a day or a whole run dropped, a run of the minimum length
+added, or a day moved, that most lowers how far the agent is from its
+minimums (short runs first, then missing minutes), keeping every upper
+limit; a mentor's mentees follow the change and every pair keeps its
+same-shift share.  Ruin-and-rebuild repairs the agents it breaks the same
+way and ranks rosters by the agents still breaking a minimum, then by cost.
+On the demo month with ``min_consecutive_days = 2`` and a pair of days off
+every week, 115 of 120 agents break one after the local search and 2 after
+the repair (2.5 s); on Curtois 13, 119 and 5.  The agents left are
+re-rostered by CP-SAT (:mod:`wfm.roster.minimums`).  Move
 costs use the objective's own integer coefficients for coverage, cover by day
 and shift, contract shortfall and day-off, shift and shift-off requests;
 fairness and stable start times are left to CP-SAT.
@@ -97,7 +110,7 @@ from wfm.roster.rules import (
     weekly_minutes,
     wellbeing,
 )
-from wfm.roster.shifts import on_phone_minutes
+from wfm.roster.shifts import leave_credit_minutes, on_phone_minutes
 
 Placement = tuple[int, str]  # (shift index, queue)
 _EPS = 1e-9
@@ -195,6 +208,7 @@ class _Roster:
         self.first_skill = np.array([self.queues.index(agent.skills[0]) for agent in rm.agents])
         # agents the search leaves alone (mentors and mentees, see _pair_up) and days it keeps (sessions)
         self.frozen = np.zeros(self.n_agents, dtype=bool)
+        self.pairs_of: dict[int, list[tuple[int, int]]] = {}  # (mentor, mentee) pairs of each agent in one
         self.locked: set[tuple[int, int]] = set()
         self.clash_before: dict[int, dict[int, set[int]]] = {s: {} for s in range(self.n_shifts)}
         for s1, by_day in self.clash.items():
@@ -239,11 +253,76 @@ class _Roster:
                 self.cover_over[d, k] = scaled_coefficient(row.over_weight, 1, "over_weight")
         self.cover_cnt = np.zeros((rm.n_days, self.n_shifts), dtype=np.int64)
 
+        self._minimum_rules()
+
         self.req = np.stack([rm.requirement[q] for q in self.queues]).astype(np.int64)
         self.cov = np.zeros_like(self.req)
         self._footprints()
         self.shift_on: dict[tuple[int, int], int] = {}
         self.queue_on: dict[tuple[int, int], int] = {}
+
+    def _minimum_rules(self) -> None:
+        """Each agent's minimum rules, with the rule units' thresholds and edge conventions."""
+        rm, weeks = self.rm, self.weeks
+        self.least_run = [r.min_consecutive_days for r in rm.agent_rules]
+        self.least_off = [r.min_consecutive_days_off for r in rm.agent_rules]
+        full = [w for w, days in enumerate(weeks) if len(days) == 7]
+        self.pair_weeks = [full if r.days_off_pair_per_week else [] for r in rm.agent_rules]
+        self.week_cap = self.week_minutes_left.copy()
+        self.week_floor: list[list[tuple[int, int]]] = []  # (week, paid minutes) per agent
+        for a, rules in enumerate(rm.agent_rules):
+            floors = []
+            credit = leave_credit_minutes(rm.agents[a])
+            for w in full if rules.min_weekly_minutes > 0 else ():
+                if all(rm.employed(a, d) for d in weeks[w]):
+                    need = rules.min_weekly_minutes - credit * sum(rm.on_leave(a, d) for d in weeks[w])
+                    if need > 0:
+                        floors.append((w, need))
+            self.week_floor.append(floors)
+        self.horizon_floor = [
+            (c.min_horizon_minutes or 0) if c is not None else 0 for c in rm.agent_contracts
+        ]
+        self.has_minimums = [
+            self.least_run[a] > 1
+            or self.least_off[a] > 1
+            or bool(self.pair_weeks[a] or self.week_floor[a] or self.horizon_floor[a])
+            for a in range(self.n_agents)
+        ]
+        self.shortest = int(self.paid[self.paid > 0].min()) if (self.paid > 0).any() else 1
+
+    def breaks(self, a: int) -> tuple[int, int]:
+        """How far agent ``a``'s roster is from keeping their minimum rules: (days, shifts); (0, 0) keeps them all.
+
+        Days: one per day a run of working days or of days off is short, and
+        one per week without two consecutive days off.  Shifts: one per
+        shortest shift of paid minutes below a weekly or the horizon's floor.
+        """
+        if not self.has_minimums[a]:
+            return 0, 0
+        n = short = 0
+        least_run, least_off = self.least_run[a], self.least_off[a]
+        if least_run > 1 or least_off > 1:
+            last_day = self.n_days - 1
+            works = [(a, d) in self.shift_on for d in range(self.n_days)]
+            first = 0
+            for d in range(1, self.n_days + 1):
+                if d < self.n_days and works[d] == works[first]:
+                    continue
+                # a run touching the horizon's first or last day is exempt: it may continue outside
+                if first > 0 and d - 1 < last_day:
+                    n += max(0, (least_run if works[first] else least_off) - (d - first))
+                first = d
+        for w in self.pair_weeks[a]:
+            days = self.weeks[w]
+            if not any((a, d) not in self.shift_on and (a, d + 1) not in self.shift_on for d in days[:-1]):
+                n += 1
+        for w, need in self.week_floor[a]:
+            worked = self.week_cap[a, w] - self.week_minutes_left[a, w]
+            short += max(0, -(-(need - worked) // self.shortest))
+        if self.horizon_floor[a]:
+            worked = self.cap[a] - self.month_left[a]
+            short += max(0, -(-(self.horizon_floor[a] - worked) // self.shortest))
+        return n, int(short)
 
     def _footprints(self) -> None:
         """On-phone intervals and minutes of every shift on every day, side by side per day."""
@@ -652,6 +731,170 @@ def _add(r: _Roster, a: int, d: int) -> bool:
     return False
 
 
+# ---------------------------------------------------------------------------
+# Minimum rules
+# ---------------------------------------------------------------------------
+def _fix_minimums(r: _Roster, agents=None) -> int:
+    """Make each agent keep their minimum rules by adding, dropping and moving shifts; returns who still breaks one.
+
+    For one agent at a time, each step applies the change that lowers
+    :meth:`_Roster.breaks` the most (the short runs first, then the missing
+    minutes), the cheapest among equals: a shift added on a free day, a
+    worked day dropped, a whole run of worked days dropped, a run of
+    ``min_consecutive_days`` shifts added, or (when none of these helps) a
+    worked day moved to another free day.  Every change keeps the upper
+    limits (:meth:`_Roster.allowed_shifts`), and session days are left as
+    they are.  A mentor or mentee changes only as far as their pair keeps
+    its same-shift share.
+    """
+    left = 0
+    for a in range(r.n_agents) if agents is None else agents:
+        if any(r.breaks(a)):
+            _fix_agent(r, a)
+        left += any(r.breaks(a))
+    return left
+
+
+_Placed = dict[tuple[int, int], tuple[int, int]]  # (agent, day) -> (shift, queue)
+# breaks, cost, agents changed, their placements after
+_Change = tuple[tuple[int, int], float, list[int], _Placed]
+
+
+def _fix_agent(r: _Roster, a: int) -> None:
+    group = _group(r, a)
+    score = _group_breaks(r, group)
+    for _ in range(4 * r.n_days):
+        if not any(score):
+            return
+        days = [d for d in range(r.n_days) if (a, d) not in r.locked]
+        worked = [d for d in days if (a, d) in r.shift_on]
+        free = [d for d in days if (a, d) not in r.shift_on and r.open_day[a, d]]
+        free_set = set(free)
+        block = max(2, r.least_run[a])
+        changes: list[tuple[list[int], list[int]]] = [([], [d]) for d in free] + [([d], []) for d in worked]
+        changes += [(run, []) for run in _runs_of(worked) if len(run) > 1]
+        changes += [([], list(range(d, d + block))) for d in free if free_set.issuperset(range(d, d + block))]
+        best = _best_change(r, a, changes, score)
+        if best is None:
+            best = _best_change(r, a, [([d], [d2]) for d in worked for d2 in free], score)
+        if best is None:
+            return
+        score, _, agents, after = best
+        _set_placements(r, agents, after)
+
+
+def _group(r: _Roster, a: int) -> list[int]:
+    """Agent ``a`` and the mentees who follow them: a change to a mentor's day is made to the mentee's too."""
+    return [a, *(mentee for mentor, mentee in r.pairs_of.get(a, ()) if mentor == a)]
+
+
+def _group_breaks(r: _Roster, group: list[int]) -> tuple[int, int]:
+    days = shifts = 0
+    for b in group:
+        x, y = r.breaks(b)
+        days, shifts = days + x, shifts + y
+    return days, shifts
+
+
+def _placements_of(r: _Roster, agents: list[int]) -> _Placed:
+    return {
+        (b, d): (r.shift_on[b, d], r.queue_on[b, d])
+        for b in agents
+        for d in range(r.n_days)
+        if (b, d) in r.shift_on
+    }
+
+
+def _set_placements(r: _Roster, agents: list[int], want: _Placed) -> None:
+    """Make the placements of ``agents`` exactly ``want``."""
+    now = _placements_of(r, agents)
+    for key, value in now.items():
+        if want.get(key) != value:
+            r.unplace(*key)
+    for (b, d), (s, qi) in want.items():
+        if now.get((b, d)) != (s, qi):
+            r.place(b, d, s, qi)
+
+
+def _runs_of(days: list[int]) -> list[list[int]]:
+    """Maximal runs of consecutive day indexes in the sorted ``days``."""
+    runs: list[list[int]] = []
+    for d in days:
+        if runs and runs[-1][-1] == d - 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return runs
+
+
+def _best_change(
+    r: _Roster, a: int, changes: list[tuple[list[int], list[int]]], score: tuple[int, int]
+) -> _Change | None:
+    """The change (days dropped, days added) that lowers the breaks the most, cheapest among equals."""
+    best = None
+    for drops, adds in changes:
+        tried = _try(r, a, drops, adds)
+        if tried is not None and tried[0] < score and (best is None or tried[:2] < best[:2]):
+            best = tried
+    return best
+
+
+def _try(r: _Roster, a: int, drops: list[int], adds: list[int]) -> _Change | None:
+    """Drop ``drops``, add the best allowed shift on each of ``adds`` in turn, measure, and undo.
+
+    A mentor's mentees follow (:func:`_follow`); every pair of the agents
+    changed must keep its same-shift share.  None when an added day allows
+    no shift or a share breaks.
+    """
+    group = _group(r, a)
+    before = _placements_of(r, group) if len(group) > 1 else None
+    start = r.objective() if before is not None else 0
+    cost = 0.0
+    removed, placed = [], []
+    for d in drops:
+        s, qi = r.unplace(a, d)
+        removed.append((d, s, qi))
+        cost += float(r.agent_values(a, d, r.day_values(d))[s, qi])
+    for d in adds:
+        allowed = r.allowed_shifts(a, d)
+        if not allowed.any():
+            break
+        gain, s, qi = _best(r.agent_values(a, d, r.day_values(d)), allowed)
+        r.place(a, d, s, qi)
+        placed.append((d, s, qi))
+        cost -= gain
+    result = None
+    if len(placed) == len(adds):
+        for mentee in group[1:]:
+            _follow(r, a, mentee, drops + adds)
+        if all(_share_ok(r, mo, me) for b in group for mo, me in r.pairs_of.get(b, ())):
+            if before is not None:
+                cost = float(r.objective() - start)
+            result = (_group_breaks(r, group), cost, group, _placements_of(r, group))
+    if before is not None:
+        _set_placements(r, group, before)
+        return result
+    for d, _, _ in reversed(placed):
+        r.unplace(a, d)
+    for d, s, qi in removed:
+        r.place(a, d, s, qi)
+    return result
+
+
+def _follow(r: _Roster, mentor: int, mentee: int, days: list[int]) -> None:
+    """The mentee takes the mentor's shift on ``days`` where their rules allow, and is off where the mentor is."""
+    for d in days:
+        if (mentee, d) in r.locked:
+            continue
+        s = r.shift_on.get((mentor, d))
+        if (mentee, d) in r.shift_on and r.shift_on[mentee, d] != s:
+            r.unplace(mentee, d)
+        if s is not None and (mentee, d) not in r.shift_on and r.allowed(mentee, d, s):
+            qi = _best_queue(r, mentee, d, s)
+            if qi is not None:
+                r.place(mentee, d, s, qi)
+
+
 RUIN_SHARE = 0.07  # share of the agents whose week is ruined in one round
 DETERMINISTIC_ROUNDS = 300  # rounds at most when there is no deadline
 SECONDS_PER_ROUND_PER_AGENT = 0.005
@@ -672,6 +915,11 @@ def deterministic_rounds(seconds: float, n_agents: int) -> int:
     return max(20, min(DETERMINISTIC_ROUNDS, rounds))
 
 
+def _standing(r: _Roster) -> tuple[int, int]:
+    """(agents breaking a minimum rule, objective): what the ruin-and-rebuild rounds lower, in that order."""
+    return sum(any(r.breaks(a)) for a in range(r.n_agents)), r.objective()
+
+
 def _search(
     r: _Roster,
     rng: np.random.Generator,
@@ -685,7 +933,8 @@ def _search(
     as there are agents (at least 20), or (without a deadline) after
     ``max_rounds`` rounds.  Returns (rounds, improvements).
     """
-    best = r.objective()
+    keep = any(r.has_minimums)
+    best = _standing(r)
     size = max(1, round(RUIN_SHARE * r.n_agents))
     patience = max(20, r.n_agents)
     rounds = improved = stall = 0
@@ -701,11 +950,13 @@ def _search(
                     r.unplace(a, d)
         _construct(r)
         _improve(r, deadline, agents)
-        value = r.objective()
+        if keep:
+            _fix_minimums(r)
+        value = _standing(r)
         if value < best:
             best, stall, improved = value, 0, improved + 1
             if on_improve is not None:
-                on_improve(best / SCALE)
+                on_improve(best[1] / SCALE)
         else:
             r.restore(snap)
             stall += 1
@@ -715,7 +966,7 @@ def _search(
 # ---------------------------------------------------------------------------
 # Mentors, mentees and sessions
 # ---------------------------------------------------------------------------
-def _pairs(rm: RosterModel) -> list[tuple[int, int]]:
+def mentor_pairs(rm: RosterModel) -> list[tuple[int, int]]:
     """(mentor, mentee) agent indexes of every pair the mentoring rule binds."""
     cfg = rm.scenario.mentoring
     if cfg is None or cfg.same_shift_share <= 0:
@@ -888,24 +1139,21 @@ def _meet(r: _Roster, pairs: list[tuple[int, int]]) -> list[str]:
 
 
 def keeps_every_rule(rm: RosterModel) -> bool:
-    """Whether the warm start keeps every hard rule of this scenario (it does not keep minimums).
+    """Whether the warm start keeps every hard rule of this scenario (False before it ran).
 
     Sessions and mentor pairs are kept when the warm start found a day for
-    every session (``rm.warm_start_kept``, set by :func:`starting_roster`;
-    False before it ran).
+    every session (``rm.warm_start_kept``), and minimum rules when the
+    repair left no agent breaking one (``rm.warm_start_minimums_kept``);
+    both are set by :func:`starting_roster`.
     """
-    if getattr(rm, "session_days", None) or _pairs(rm):
+    if getattr(rm, "session_days", None) or mentor_pairs(rm):
         if not getattr(rm, "warm_start_kept", False):
             return False
-    return not has_minimums(rm)
+    return not has_minimums(rm) or getattr(rm, "warm_start_minimums_kept", False)
 
 
 def has_minimums(rm: RosterModel) -> bool:
-    """Whether some agent has a minimum rule, which the warm start does not keep (known before it runs).
-
-    Then the warm start is only a hint for CP-SAT to repair, and its own
-    cost leaves those rules out, so a long ruin-and-rebuild buys little.
-    """
+    """Whether some agent has a minimum rule, which the warm start may not manage to keep (known before it runs)."""
     for a in range(len(rm.agents)):
         rules, contract = rm.agent_rules[a], rm.agent_contracts[a]
         if (
@@ -933,16 +1181,25 @@ def starting_roster(
     ``deadline`` (a ``time.perf_counter()`` value) stops the search early;
     without one it stops on its own after at most ``max_rounds`` ruin-and-rebuild
     rounds (same inputs and seed, same roster; see :func:`deterministic_rounds`).
-    ``on_improve`` receives the objective (cost units) of every better roster;
-    ``on_first`` receives the first complete roster (the greedy one) before any
+    ``on_improve`` receives the objective (cost units) of every better roster
+    (better: fewer agents breaking a minimum rule, then cheaper), the last
+    call being the returned roster's; ``on_first`` receives the first complete roster (the greedy one) before any
     improvement, so a caller can show a feasible roster early.
     """
     started = time.perf_counter()
-    report = on_improve or (lambda _: None)
+    reported: list[float] = []
+
+    def report(objective: float) -> None:
+        reported.append(objective)
+        if on_improve is not None:
+            on_improve(objective)
+
     r = _Roster(rm)
-    pairs = _pairs(rm)
-    for _, mentee in pairs:
+    pairs = mentor_pairs(rm)
+    for mentor, mentee in pairs:
         r.frozen[mentee] = True  # placed after the greedy, on the mentor's days
+        for a in (mentor, mentee):
+            r.pairs_of.setdefault(a, []).append((mentor, mentee))
     _construct(r)
     _pair_up(r, pairs)
     missed = _meet(r, pairs)
@@ -954,18 +1211,34 @@ def starting_roster(
     if on_first is not None:
         on_first(r.placements())
     _improve(r, deadline)
+    if any(r.has_minimums):
+        fixing = time.perf_counter()
+        broken = sum(any(r.breaks(a)) for a in range(r.n_agents))
+        left = _fix_minimums(r)
+        log.info(
+            "roster warm start: %d of %d agents broke a minimum rule, %d still do after the repair (%.1f s)",
+            broken,
+            r.n_agents,
+            left,
+            time.perf_counter() - fixing,
+        )
     polished = r.objective()
-    if polished < built:
+    if polished != built:  # lower, or higher where keeping the minimum rules costs
         report(polished / SCALE)
-    rounds, improved = _search(r, np.random.default_rng(seed), deadline, on_improve, max_rounds)
+    rounds, improved = _search(r, np.random.default_rng(seed), deadline, report, max_rounds)
+    left = _fix_minimums(r) if any(r.has_minimums) else 0
+    rm.warm_start_minimums_kept = not left
+    if r.objective() / SCALE != reported[-1]:
+        report(r.objective() / SCALE)
     log.info(
         "roster warm start: greedy %.0f, local search %.0f, %d of %d ruin-and-rebuild rounds improved to %.0f "
-        "(%.1f s)",
+        "(%.1f s)%s",
         built / SCALE,
         polished / SCALE,
         improved,
         rounds,
         r.objective() / SCALE,
         time.perf_counter() - started,
+        f"; {left} agent(s) still break a minimum rule" if left else "",
     )
     return r.placements()
