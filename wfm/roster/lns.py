@@ -29,7 +29,11 @@ Neighbourhoods, drawn in turn:
   days;
 * *costly days*: the same, the window placed on a day drawn by its share of
   the dated penalties (cover and coverage shortfall and excess, requests):
-  the search goes where the cost is.
+  the search goes where the cost is;
+* *idle on a costly day*: a few agents who do not work on such a day, whole
+  horizon, and that day for everyone -- a shortfall one more shift would
+  close often needs an agent to take it and give up a day elsewhere (their
+  minutes and runs are bounded), which a window cannot do.
 
 Sizes adapt as in CP-SAT's own LNS: a neighbourhood solved to optimality
 within its time grows the next one of its kind by 10 %, one stopped by the
@@ -87,7 +91,7 @@ GROW = 1.1
 WINDOW_DAYS = 7
 LINEARIZATION = 2
 CALIBRATION = 4.0
-KINDS = ("agents", "days", "costly days")
+KINDS = ("agents", "days", "costly days", "idle on a costly day")
 
 
 @dataclass(frozen=True)
@@ -189,12 +193,30 @@ class _DayCost:
 
 
 def _neighbourhood(
-    kind: str, cells: float, rm: RosterModel, rng: np.random.Generator, day_weights: np.ndarray | None
+    kind: str,
+    cells: float,
+    rm: RosterModel,
+    rng: np.random.Generator,
+    day_weights: np.ndarray | None,
+    works: np.ndarray | None = None,
 ) -> np.ndarray:
-    """An (agent, day) Boolean mask of about ``cells`` free cells of the given kind."""
+    """An (agent, day) Boolean mask of about ``cells`` free cells of the given kind.
+
+    ``works`` is the incumbent's (agent, day) mask of worked days, for the
+    *idle on a costly day* kind.
+    """
     n_agents, n_days = len(rm.agents), rm.n_days
     free = np.zeros((n_agents, n_days), dtype=bool)
-    if kind == "agents":
+    if kind == "idle on a costly day" and day_weights is not None and works is not None:
+        centre = int(rng.choice(n_days, p=day_weights))
+        idle = np.flatnonzero(~works[:, centre])
+        k = int(min(len(idle), max(1, round(cells / n_days))))
+        if k:
+            free[rng.choice(idle, size=k, replace=False), :] = True
+            free[:, centre] = True
+            return free
+        kind = "agents"
+    if kind in ("agents", "idle on a costly day"):
         k = int(min(n_agents, max(1, round(cells / n_days))))
         free[rng.choice(n_agents, size=k, replace=False), :] = True
         return free
@@ -251,6 +273,10 @@ class _Search:
         self.version = 0  # one more each time a roster replaces the incumbent: the streams' hints follow it
         self.day_cost = _DayCost(rm)
         self.day_weights = self.day_cost.weights(self.best)
+        self.y = np.zeros((len(rm.agents), rm.n_days, len(rm.shifts)), dtype=np.int64)
+        for (a, d, s), var in rm.y.items():
+            self.y[a, d, s] = var.index
+        self.works: tuple[int, np.ndarray] | None = None  # (version, worked-day mask) of the incumbent
         self.size = {kind: START_CELLS * rm.n_days for kind in KINDS}
         self.most_cells = len(rm.agents) * rm.n_days
         self.rounds = 0
@@ -262,7 +288,10 @@ class _Search:
         """The next round: its number, its kind and its free cells."""
         self.rounds += 1
         kind = KINDS[(self.rounds - 1) % len(KINDS)]
-        return self.rounds, kind, _neighbourhood(kind, self.size[kind], self.rm, rng, self.day_weights)
+        if self.works is None or self.works[0] != self.version:
+            self.works = self.version, np.asarray(self.best, dtype=np.int64)[self.y].any(axis=2)
+        free = _neighbourhood(kind, self.size[kind], self.rm, rng, self.day_weights, self.works[1])
+        return self.rounds, kind, free
 
     def offer(self, solver: cp_model.CpSolver, status: int, label: str, cells: int) -> None:
         """Keep a round's roster when it is not worse than the incumbent (equal moves walk along plateaus)."""

@@ -62,12 +62,13 @@ CROSS_AGENT_RULES = frozenset({mentoring.RULE, *sessions.RULES.values()})
 """Rules (by the part of the gate's rule name before any ``:``) that bind two agents' shifts together."""
 SOLVE_COST = 3.0
 """A one-agent sub-solve's time over the time CP-SAT needs to read the model (Curtois 13: 0.3 s against 0.09 s)."""
-LP_UP_TO_VARIABLES = 50_000
+LP_UP_TO_VARIABLES = 80_000
 """Largest model whose sub-solves use the LP of every rule constraint (lns.LINEARIZATION); larger ones use none.
 
 With it, one agent over 56 or 84 days is re-rostered in seconds (Curtois 16-19, 5k-21k variables), and without
-it nothing is found in 1 s.  On the 120-agent demo with minimum rules (91k variables) it is the other way round:
-a mentor and mentee freed together found no roster in 20 s with the LP (level 1 or 2), and one in 2.8 s without.
+it nothing is found in 1 s; all 120 agents of Curtois 13 (65k variables) take 24 s with it and 62 s without.
+On the 120-agent demo with minimum rules (91k variables) it is the other way round: a mentor and mentee freed
+together found no roster in 20 s with the LP (level 1 or 2), and one in 2.8 s without.
 """
 FILL = 0.8
 """Share of its limit the repair expects to fill at most; above it, it does not start."""
