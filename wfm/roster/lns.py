@@ -111,9 +111,8 @@ class _Copy:
     def __init__(self, rm: RosterModel, like: _Copy | None = None):
         self.model = rm.model.clone()
         self.proto = self.model.proto
-        if (
-            like is not None
-        ):  # another copy of the same model: same indexes and domains (reading them is slow)
+        if like is not None:
+            # another copy of the same model: same indexes and domains (reading them is slow)
             self.y, self.own = like.y, like.own
         else:
             n_agents, n_shifts = len(rm.agents), len(rm.shifts)
@@ -207,16 +206,17 @@ def _neighbourhood(
     """
     n_agents, n_days = len(rm.agents), rm.n_days
     free = np.zeros((n_agents, n_days), dtype=bool)
-    if kind == "idle on a costly day" and day_weights is not None and works is not None:
-        centre = int(rng.choice(n_days, p=day_weights))
-        idle = np.flatnonzero(~works[:, centre])
-        k = int(min(len(idle), max(1, round(cells / n_days))))
-        if k:
-            free[rng.choice(idle, size=k, replace=False), :] = True
-            free[:, centre] = True
-            return free
-        kind = "agents"
-    if kind in ("agents", "idle on a costly day"):
+    if kind == "idle on a costly day":
+        if day_weights is not None and works is not None:
+            centre = int(rng.choice(n_days, p=day_weights))
+            idle = np.flatnonzero(~works[:, centre])
+            k = int(min(len(idle), max(1, round(cells / n_days))))
+            if k:
+                free[rng.choice(idle, size=k, replace=False), :] = True
+                free[:, centre] = True
+                return free
+        kind = "agents"  # nothing costs, or everyone works that day
+    if kind == "agents":
         k = int(min(n_agents, max(1, round(cells / n_days))))
         free[rng.choice(n_agents, size=k, replace=False), :] = True
         return free
@@ -266,6 +266,7 @@ class _Search:
         values: Sequence[int],
         objective: int,
         on_improve: Callable[[int], None] | None,
+        y: np.ndarray,
     ):
         self.rm = rm
         self.best = list(values)
@@ -273,9 +274,7 @@ class _Search:
         self.version = 0  # one more each time a roster replaces the incumbent: the streams' hints follow it
         self.day_cost = _DayCost(rm)
         self.day_weights = self.day_cost.weights(self.best)
-        self.y = np.zeros((len(rm.agents), rm.n_days, len(rm.shifts)), dtype=np.int64)
-        for (a, d, s), var in rm.y.items():
-            self.y[a, d, s] = var.index
+        self.y = y  # y variable index per (agent, day, shift), as in _Copy
         self.works: tuple[int, np.ndarray] | None = None  # (version, worked-day mask) of the incumbent
         self.size = {kind: START_CELLS * rm.n_days for kind in KINDS}
         self.most_cells = len(rm.agents) * rm.n_days
@@ -394,7 +393,6 @@ def improve(
     copy of the model, with ``workers`` CP-SAT workers each (see *Streams*
     in the module docstring).
     """
-    search = _Search(rm, values, objective, on_improve)
     clock = _Clock(time_limit, deterministic)
     if deterministic:
         round_seconds *= DETERMINISTIC_UNITS_PER_SECOND
@@ -407,6 +405,7 @@ def improve(
     # It also checks that the start keeps every rule, and makes slacks that a time-limited solve left
     # loose tight (the first "improvement", same shifts).
     first = _Stream(rm)
+    search = _Search(rm, values, objective, on_improve, first.copy.y)
     none_free = np.zeros((len(rm.agents), rm.n_days), dtype=bool)
     solver, status = first.solve(none_free, search.best, search.version, params, max(0.0, clock.left()), seed)
     clock.spend(solver.deterministic_time)

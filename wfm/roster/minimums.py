@@ -19,7 +19,8 @@ How:
    CP-SAT switches on as many gates as can hold.  Agents with a gate left off
    are re-rostered; the others keep their rules from the start.
 3. *Each such agent in turn* (in an order drawn from the seed): its shifts are
-   freed over the whole horizon, everyone else's fixed; its rules are on, and so
+   freed over the whole horizon, with its mentoring partners' (a mentor's day
+   off may need the mentee's too), everyone else's fixed; its rules are on, and so
    are those of every agent already kept, while the agents still to come have
    theirs off (their warm-start shifts are only fixed, not checked).  CP-SAT
    finds the agent's best horizon beside the others under the real
