@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -191,3 +192,23 @@ def test_streams_on_the_wall_clock_share_one_incumbent_and_report_only_improveme
     assert not seen or seen[-1] == result.objective
     ledger = ledger_frame(rm.penalties, lns.value_of(result.values))
     assert float(ledger["cost"].sum()) == pytest.approx(result.objective / SCALE)
+
+
+def test_a_round_s_time_doubles_while_the_search_stalls_and_resets_on_improvement(start):
+    rm, values, objective, _, _ = start
+    search = lns._Search(rm, values, objective, None, lns._Copy(rm).y)
+
+    def result(value: int) -> SimpleNamespace:
+        return SimpleNamespace(objective_value=value, response_proto=SimpleNamespace(solution=values))
+
+    assert search.round_limit(1.5) == 1.5
+    for _ in range(lns.STALL_ROUNDS - 1):
+        search.offer(result(objective + 100), cp_model.FEASIBLE, "worse", 0)
+    assert search.round_limit(1.5) == 1.5
+    search.offer(result(objective), cp_model.OPTIMAL, "equal: a plateau move, not an improvement", 0)
+    assert search.round_limit(1.5) == 3.0
+    for _ in range(20 * lns.STALL_ROUNDS):
+        search.offer(None, cp_model.UNKNOWN, "nothing found", 0)
+    assert search.round_limit(1.5) == 1.5 * 2**lns.MOST_DOUBLINGS
+    search.offer(result(objective - 100), cp_model.FEASIBLE, "better", 0)
+    assert search.objective == objective - 100 and search.round_limit(1.5) == 1.5

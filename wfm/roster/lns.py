@@ -39,6 +39,15 @@ Sizes adapt as in CP-SAT's own LNS: a neighbourhood solved to optimality
 within its time grows the next one of its kind by 10 %, one stopped by the
 time limit shrinks it by 10 %.
 
+Stalls: after :data:`STALL_ROUNDS` rounds in a row without a better roster
+a round's time doubles, up to :data:`MOST_DOUBLINGS` times, and drops back at
+the next improvement; as more rounds then end optimal, the sizes grow with
+them.  Why: a long stall means that no neighbourhood the short limit can
+solve improves the roster any more; Curtois 5 and 9 at 60 s sat one cover
+unit or a few request points above the best reported for most of the run.
+Seeds 0-2 at 60 s, without and with: 5 at 1,235, 1,235, 1,158 and 1,145,
+1,245, 1,144; 9 at 450, 445, 457 and 456, 442, 445.
+
 Streams: with ``streams=k`` (the solve's worker count) k neighbourhoods are
 solved at once, each on its own thread, copy of the model and CP-SAT worker
 (CP-SAT releases the GIL while it solves).  On the wall clock each stream
@@ -92,6 +101,9 @@ WINDOW_DAYS = 7
 LINEARIZATION = 2
 CALIBRATION = 4.0
 KINDS = ("agents", "days", "costly days", "idle on a costly day")
+STALL_ROUNDS = 50
+"""Rounds in a row without improvement after which a round's time doubles (see *Stalls* in the module docstring)."""
+MOST_DOUBLINGS = 3
 
 
 @dataclass(frozen=True)
@@ -280,6 +292,7 @@ class _Search:
         self.most_cells = len(rm.agents) * rm.n_days
         self.rounds = 0
         self.improvements = 0
+        self.stalled = 0  # rounds offered since the last improvement
         self.on_improve = on_improve
         self.lock = threading.Lock()
 
@@ -294,6 +307,9 @@ class _Search:
 
     def offer(self, solver: cp_model.CpSolver, status: int, label: str, cells: int) -> None:
         """Keep a round's roster when it is not worse than the incumbent (equal moves walk along plateaus)."""
+        self.stalled += 1
+        if self.stalled % STALL_ROUNDS == 0 and self.stalled <= MOST_DOUBLINGS * STALL_ROUNDS:
+            log.info("roster LNS: no improvement in %d rounds; a round's time doubles", self.stalled)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return
         value = round(solver.objective_value)
@@ -306,10 +322,16 @@ class _Search:
             return
         self.objective = value
         self.improvements += 1
+        self.stalled = 0
         self.day_weights = self.day_cost.weights(self.best)
         log.info("roster LNS: %.2f after %s (%d cells)", value / SCALE, label, cells)
         if self.on_improve is not None:
             self.on_improve(value)
+
+    def round_limit(self, base: float) -> float:
+        """A round's time: ``base``, doubled every :data:`STALL_ROUNDS` rounds without improvement (at most
+        :data:`MOST_DOUBLINGS` times)."""
+        return base * 2 ** min(MOST_DOUBLINGS, self.stalled // STALL_ROUNDS)
 
     def adapt(self, kind: str, status: int) -> None:
         """Grow the kind's next neighbourhood after an optimal round, shrink it after a stopped one."""
@@ -425,7 +447,7 @@ def improve(
         with search.lock:
             number, kind, free = search.draw(rng)
             start, version = search.best, search.version
-            limit = min(clock.left(), round_limit)
+            limit = min(clock.left(), search.round_limit(round_limit))
         solver, status = stream.solve(free, start, version, params, limit, seed + number)
         with search.lock:
             clock.spend(solver.deterministic_time)
@@ -476,7 +498,7 @@ def _rounds_in_step(
         while clock.left() >= 0.05 * round_limit:
             draws = [search.draw(rng) for _ in pool]
             start, version = search.best, search.version
-            limit = min(clock.left(), round_limit)
+            limit = min(clock.left(), search.round_limit(round_limit))
             futures = [
                 threads.submit(stream.solve, free, start, version, params, limit, seed + number)
                 for stream, (number, _, free) in zip(pool, draws, strict=True)
