@@ -60,7 +60,8 @@ workers: Curtois 9 at 60 s ran 152 rounds instead of 88 (458 instead of 470),
 and 6, 7, 9, 10, 11 all came closer to the best reported.
 
 Time: every sub-solve gets at most :data:`ROUND_SECONDS` (or four times
-what CP-SAT needs to read the copy, when that is more) and the rounds stop at
+what CP-SAT needs to read the copy, when that is more; doubled during a
+stall, see *Stalls*) and the rounds stop at
 the time limit.  With ``deterministic=True`` sub-solves count CP-SAT's
 deterministic time and so does the loop, both converted from seconds with
 :data:`DETERMINISTIC_UNITS_PER_SECOND`, so same inputs, incumbent and seed give the

@@ -748,7 +748,7 @@ def _fix_minimums(r: _Roster, deadline: float | None = None) -> int:
     its same-shift share.  Past ``deadline`` the agents not yet visited
     are left as they are (CP-SAT re-rosters them, :mod:`wfm.roster.minimums`,
     which is faster on long horizons: Curtois 19, 40 agents over 84 days,
-    took 13 s here and left 15, which CP-SAT then re-rostered in 2 s).
+    took 11 s here and left 15, which CP-SAT then re-rostered in 2 s).
     """
     left = 0
     for a in range(r.n_agents):
