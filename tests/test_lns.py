@@ -212,3 +212,24 @@ def test_a_round_s_time_doubles_while_the_search_stalls_and_resets_on_improvemen
     assert search.round_limit(1.5) == 1.5 * 2**lns.MOST_DOUBLINGS
     search.offer(result(objective - 100), cp_model.FEASIBLE, "better", 0)
     assert search.objective == objective - 100 and search.round_limit(1.5) == 1.5
+
+
+def test_a_costly_day_and_another_week_frees_the_same_agents_on_the_same_weekdays_of_two_weeks(start):
+    rm, _, _, _, _ = start
+    weights = np.zeros(rm.n_days)
+    weights[12] = 1.0  # all the dated cost on day 12
+    width = lns.TWIN_WINDOW_DAYS
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        free = lns._neighbourhood("a costly day and another week", 5.0 * 2 * width, rm, rng, weights)
+        agents = np.flatnonzero(free.any(axis=1))
+        days = np.flatnonzero(free.any(axis=0))
+        assert len(agents) == 5
+        assert free[agents][:, days].all()  # every chosen agent on every chosen day
+        first = [d for d in days if d - 1 not in days]
+        assert len(days) == 2 * width and len(first) == 2  # two windows of the same width ...
+        assert (first[1] - first[0]) % 7 == 0  # ... a whole number of weeks apart
+        assert 12 in days
+    # with nothing dated to cost, it is a window of the costly-days kind: one week-wide window
+    free = lns._neighbourhood("a costly day and another week", 5.0 * 7, rm, np.random.default_rng(0), None)
+    assert free.any(axis=0).sum() == lns.WINDOW_DAYS
