@@ -38,10 +38,10 @@ Neighbourhoods, drawn in turn:
   days around a costly day and on the same weekdays of another week drawn at
   random -- moves work between weeks for the rules counted over the horizon
   (weekends worked, total minutes, shifts of a type) without freeing whole
-  horizons.  Why: on Curtois 15 every agent works their three weekends, the
-  first weekend is short and later ones are over-covered; freeing whole
-  horizons finds no better roster beyond 7 agents, whose sub-model's
-  relaxation is too weak to solve.  Deterministic search from a fixed
+  horizons.  Why: on a Curtois 15 roster 42 of 45 agents work every weekend
+  their contract allows, the first weekend is short and later ones are
+  over-covered; from 10 agents on, CP-SAT cannot solve their whole horizons
+  in a round (the sub-model's relaxation is too weak).  Deterministic search from a fixed
   roster, 2 streams, 8 runs on 15 and 6 on 13 and 18 (90 s at seeds 0-1,
   0-3 on 15, and 60 s at seeds 2-5), without and with this kind: 15 from
   4,608 to a mean of 4,592 and 4,491 (best 4,511 and 4,403); 13 from 2,239
