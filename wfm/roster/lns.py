@@ -41,12 +41,12 @@ Neighbourhoods, drawn in turn:
   horizons.  Why: on a Curtois 15 roster 42 of 45 agents work every weekend
   their contract allows, the first weekend is short and later ones are
   over-covered; from 10 agents on, CP-SAT cannot solve their whole horizons
-  in a round (the sub-model's relaxation is too weak).  Deterministic search from a fixed
-  roster, 2 streams, 8 runs on 15 and 6 on 13 and 18 (90 s at seeds 0-1,
-  0-3 on 15, and 60 s at seeds 2-5), without and with this kind: 15 from
-  4,608 to a mean of 4,592 and 4,491 (best 4,511 and 4,403); 13 from 2,239
-  to 2,120 and 2,101; 18 from 5,189 to 5,085 and 5,118 (within the spread
-  of its runs, 4,983-5,188 in both).
+  in a round (the sub-model's relaxation is too weak).  Deterministic
+  search from a fixed roster, 2 streams, 8 runs on 15 and 6 on 13 and 18
+  (90 s at seeds 0-1, 0-3 on 15, and 60 s at seeds 2-5), without and with
+  this kind: 15 from 4,608 to a mean of 4,592 and 4,491 (best 4,511 and
+  4,403); 13 from 2,239 to 2,120 and 2,101; 18 from 5,189 to 5,085 and
+  5,118 (within the spread of its runs, 4,983-5,188 in both).
 
 Sizes adapt as in CP-SAT's own LNS: a neighbourhood solved to optimality
 within its time grows the next one of its kind by 10 %, one stopped by the
@@ -246,9 +246,8 @@ def _neighbourhood(
         kind = "agents"  # nothing costs, or everyone works that day
     if kind == "a costly day and another week":
         if day_weights is not None:
-            centre = int(rng.choice(n_days, p=day_weights))
             width = min(TWIN_WINDOW_DAYS, n_days)
-            first = int(min(max(0, centre - width // 2), n_days - width))
+            first = _around_a_costly_day(width, rng, day_weights)
             weeks = [
                 k
                 for k in range(-(n_days // 7), n_days // 7 + 1)
@@ -272,13 +271,20 @@ def _neighbourhood(
     if agents == n_agents:  # every agent fits: widen the window instead
         width = int(min(n_days, max(width, round(cells / n_agents))))
     if kind == "costly days" and day_weights is not None:
-        centre = int(rng.choice(n_days, p=day_weights))
-        first = int(min(max(0, centre - width // 2), n_days - width))
+        first = _around_a_costly_day(width, rng, day_weights)
     else:
         first = int(rng.integers(0, n_days - width + 1))
     chosen = rng.choice(n_agents, size=agents, replace=False)
     free[np.ix_(chosen, range(first, first + width))] = True
     return free
+
+
+def _around_a_costly_day(width: int, rng: np.random.Generator, day_weights: np.ndarray) -> int:
+    """First day of a ``width``-day window centred, as far as the horizon allows, on a day drawn by its share
+    of the dated cost."""
+    n_days = len(day_weights)
+    centre = int(rng.choice(n_days, p=day_weights))
+    return int(min(max(0, centre - width // 2), n_days - width))
 
 
 class _Clock:
