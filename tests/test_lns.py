@@ -233,3 +233,34 @@ def test_a_costly_day_and_another_week_frees_the_same_agents_on_the_same_weekday
     # with nothing dated to cost, it is a window of the costly-days kind: one week-wide window
     free = lns._neighbourhood("a costly day and another week", 5.0 * 7, rm, np.random.default_rng(0), None)
     assert free.any(axis=0).sum() == lns.WINDOW_DAYS
+
+
+@pytest.mark.parametrize("limit", [60, 300])
+def test_cp_sat_hands_over_to_the_search_after_its_share_or_its_most_seconds(monkeypatch, limit):
+    """CP-SAT keeps 1 - LNS_SHARE of the search time, but never more than CP_SAT_MOST_SECONDS."""
+    from wfm.roster import solve
+
+    inst = C.parse_instance(ROOT / "tests" / "fixtures" / "curtois" / "Instance4.txt.gz")
+    scenario = C.to_scenario(inst)
+    asked: dict[str, float] = {}
+    real_solver = solve._solver
+
+    def quick_solver(time_limit, *args, **kwargs):
+        asked.setdefault("cp_sat", time_limit)
+        return real_solver(0.5, *args, **kwargs)  # what CP-SAT was given is recorded; the test stays short
+
+    def no_search(rm, start, time_limit, *args):
+        asked["search"] = time_limit
+        return lns.value_of(start[0])
+
+    monkeypatch.setattr(solve, "_solver", quick_solver)
+    monkeypatch.setattr(solve, "_neighbourhood_search", no_search)
+    solve_roster(
+        scenario, C.empty_requirements(), time_limit_seconds=limit, workers=1, seed=0, deterministic=True
+    )
+    total = asked["cp_sat"] + asked["search"]
+    assert total == pytest.approx(limit, rel=0.05)  # the warm start took a little
+    if limit == 60:  # a fifth of 59 s is less than the most
+        assert asked["cp_sat"] == pytest.approx((1 - solve.LNS_SHARE) * total)
+    else:  # a fifth of 294 s is more
+        assert asked["cp_sat"] == pytest.approx(solve.CP_SAT_MOST_SECONDS)
