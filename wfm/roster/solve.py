@@ -132,9 +132,12 @@ may use; past it, CP-SAT repairs the warm start as before."""
 CP_SAT_MOST_SECONDS = 15.0
 """Most seconds CP-SAT searches the whole model before the neighbourhood search takes over (wall clock; the
 same amount of deterministic time when deterministic).  Past its first rosters CP-SAT improves a month-sized
-model slowly and the search quickly: Curtois 19 (40 agents x 84 days) at 300 s, seed 0, spent 58 s in CP-SAT
-(to 6,902) and ended at 3,454; with CP-SAT stopped at 15 s (at 11,353), the search's extra 43 s ended at 3,352.
-Below 75 s the share decides (12 s at 60 s), so 60-s solves are unchanged."""
+model slowly and the search quickly: Curtois 19 (40 agents x 84 days) at 300 s spent 58 s in CP-SAT, which
+took it only to 6,902.  Curtois at 300 s, seed 0, one run each, without and with the handover at 15 s: 8 1,318 /
+1,320, 12 4,074 / 4,061, 14 1,286 / 1,282, 15 4,481 / 4,486, 16 3,327 / 3,232, 17 5,967 / 5,774, 18 4,854 /
+4,779, 19 3,454 / 3,376.  The price is CP-SAT's bound where it needs the time to rise (12: 3,782 without, 9
+with; 17: 5,723 and 5,478).  Below 75 s of search the share decides (12 s at 60 s), so 60-s solves are
+unchanged."""
 LARGE_MODEL_LNS_SHARE = 0.95
 """The search's share instead of ``LNS_SHARE`` on a model CP-SAT solves without presolve (see
 ``PRESOLVE_OFF_ABOVE_VARIABLES``) when the start roster keeps every rule: there CP-SAT only improves that
