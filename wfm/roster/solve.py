@@ -117,9 +117,10 @@ LNS_SHARE = 0.8
 
 Measured on Curtois 1-19 (60 s, 2 workers, idle machine; benchmarks/README.md): 1-5 within 1 % of the best
 reported objective, 7 and 10-11 within 4 %, every instance with a roster (13-15 and 17-19 had none in 60 s on one
-worker before); on the 120-agent demo 3.8 % off the shift solve's objective.  CP-SAT keeps a fifth:
-enough for a first roster and, on small models (Curtois 1-3), the optimality proof.  The price is CP-SAT's
-bound on the larger Curtois instances (10-12), which needs most of the limit to rise.
+worker before); on the 120-agent demo 3.8 % off the shift solve's objective.  CP-SAT keeps a fifth
+(at most ``CP_SAT_MOST_SECONDS``): enough for a first roster and, on small models (Curtois 1-3), the optimality
+proof.  The price is CP-SAT's bound on the larger Curtois instances (10-12), which needs most of the limit to
+rise.
 """
 WARM_REPAIR_SHARE = 0.1
 """The warm start's own repair of the minimum rules may run until this share of the limit even when its
