@@ -214,6 +214,87 @@ def test_a_round_s_time_doubles_while_the_search_stalls_and_resets_on_improvemen
     assert search.objective == objective - 100 and search.round_limit(1.5) == 1.5
 
 
+def test_a_kick_changes_the_incumbent_where_the_round_frees_cells_and_other_rounds_may_keep_it(start):
+    rm, values, _, _, _ = start
+    copy = lns._Copy(rm)
+    copy.hint(values)
+    free = np.zeros((len(rm.agents), rm.n_days), dtype=bool)
+    free[[2, 5], :] = True  # two agents, whole horizon
+
+    def solve() -> tuple[int, np.ndarray]:
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = 10
+        status = solver.solve(copy.model)
+        solved = (
+            list(solver.response_proto.solution) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else []
+        )
+        return status, (_y(rm, solved) if solved else None)
+
+    before = _y(rm, values)
+    copy.set(free, values)
+    copy.differ_from(values, version=1)
+    status, after = solve()
+    assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert (after != before).sum() >= lns.KICK_CHANGES  # enough shift variables differ ...
+    assert (after[~free] == before[~free]).all()  # ... and only where the round frees cells
+    # with every cell fixed, a kick has nothing to change: no roster at all
+    copy.set(np.zeros_like(free), values)
+    assert solve()[0] == cp_model.INFEASIBLE
+    # any other round may keep the incumbent as it is
+    copy.differ_from(None)
+    status, after = solve()
+    assert status == cp_model.OPTIMAL and (after == before).all()
+
+
+def test_kicks_start_after_a_stall_and_keep_rosters_within_the_slack_of_the_best(start):
+    rm, values, objective, _, _ = start
+    search = lns._Search(rm, values, objective, None, lns._Copy(rm).y)
+    rng = np.random.default_rng(0)
+    kicks = [search.draw(rng)[3] for _ in range(4 * lns.KICK_EVERY)]
+    assert not any(kicks)  # no stall yet
+    for _ in range(lns.KICK_AFTER):
+        search.offer(None, cp_model.UNKNOWN, "nothing found", 0)
+    kicks = [search.draw(rng)[3] for _ in range(4 * lns.KICK_EVERY)]
+    assert sum(kicks) == 4  # one round in KICK_EVERY
+
+    other = [v + 0 for v in values]
+
+    def result(value: int) -> SimpleNamespace:
+        return SimpleNamespace(objective_value=value, response_proto=SimpleNamespace(solution=other))
+
+    slack = int(lns.KICK_SLACK * objective)
+    search.offer(result(objective + slack + 1), cp_model.FEASIBLE, "a kick too far", 0, kick=True)
+    assert search.current_objective == objective and search.kicks == 0
+    search.offer(result(objective + slack), cp_model.FEASIBLE, "a kick within the slack", 0, kick=True)
+    assert search.current_objective == objective + slack and search.current is not search.best
+    assert search.objective == objective and search.best == values and search.kicks == 1
+    # an ordinary round compares with the incumbent the kick left, and only the best roster so far counts
+    search.offer(result(objective + slack + 1), cp_model.FEASIBLE, "worse than the incumbent", 0)
+    assert search.current_objective == objective + slack
+    search.offer(result(objective + 1), cp_model.FEASIBLE, "better than the incumbent, not the best", 0)
+    assert search.current_objective == objective + 1 and search.objective == objective
+    assert search.improvements == 0 and search.stalled >= lns.KICK_AFTER
+    search.offer(result(objective - 1), cp_model.FEASIBLE, "better than the best", 0)
+    assert search.objective == objective - 1 and search.best is search.current
+    assert search.improvements == 1 and search.stalled == 0
+
+
+def test_improve_returns_the_best_roster_it_met_when_kicks_walk_away_from_it(start, monkeypatch):
+    """Kicks from the first stalled round on, every other round: the walk leaves the best roster often."""
+    rm, values, objective, _, _ = start
+    monkeypatch.setattr(lns, "KICK_AFTER", 0)
+    monkeypatch.setattr(lns, "KICK_SLACK", 0.05)
+    seen: list[int] = []
+    result = lns.improve(
+        rm, values, objective, time_limit=2.0, seed=0, deterministic=True, on_improve=seen.append
+    )
+    assert result.kicks > 0 and result.objective <= objective
+    assert not seen or result.objective == min(seen)
+    value = lns.value_of(result.values)
+    assert float(ledger_frame(rm.penalties, value)["cost"].sum()) == pytest.approx(result.objective / SCALE)
+
+
 def test_a_costly_day_and_another_week_frees_the_same_agents_on_the_same_weekdays_of_two_weeks(start):
     rm, _, _, _, _ = start
     weights = np.zeros(rm.n_days)

@@ -61,6 +61,26 @@ unit or a few request points above the best reported for most of the run.
 Seeds 0-2 at 60 s, without and with: 5 at 1,235, 1,235, 1,158 and 1,145,
 1,245, 1,144; 9 at 450, 445, 457 and 456, 442, 445.
 
+Kicks: after :data:`KICK_AFTER` rounds in a row without a better roster,
+every :data:`KICK_EVERY`-th round is a kick: its neighbourhood must change
+at least :data:`KICK_CHANGES` shift variables of the incumbent, and the best
+roster it finds that does replaces the incumbent when it is within
+:data:`KICK_SLACK` of the best roster so far, even when it is worse than the
+incumbent.  The rounds
+between kicks improve the roster the kick left, and the search returns the
+best roster it met.  Why: a roster no neighbourhood can improve is a local
+optimum of every neighbourhood at once; the other way down may first go
+up.  Curtois 5 settles at 12 cover shortfalls (1,233-1,245) in about one
+draw of five, and the best rosters have 11, with different requests
+granted, on 14 of the 16 agents (see benchmarks/README.md, session 10): no
+round can solve that many agents, but a walk of equal or slightly worse
+rosters gets there.  Searches of 45 s on the wall clock, 2 streams, from
+a 1,337 roster on its way into the basin: without kicks 0 of 6 left it
+(1,234-1,237); with kicks of one change, 10 of 24 within 1 % of the best and
+9 of 12 within 3 % ended at 1,145-1,162.  From a 1,234 roster deep in it
+(within 3 %): 0 of 6 with kicks of one change (the next round undoes them),
+3 of 6 with 8 changes (1,145-1,148), 1 of 6 with 16.
+
 Streams: with ``streams=k`` (the solve's worker count) k neighbourhoods are
 solved at once, each on its own thread, copy of the model and CP-SAT worker
 (CP-SAT releases the GIL while it solves).  On the wall clock each stream
@@ -120,6 +140,16 @@ KINDS = ("agents", "days", "costly days", "idle on a costly day", "a costly day 
 STALL_ROUNDS = 50
 """Rounds in a row without improvement after which a round's time doubles (see *Stalls* in the module docstring)."""
 MOST_DOUBLINGS = 3
+KICK_AFTER = 20
+"""Rounds in a row without a better roster after which kicks start (see *Kicks* in the module docstring)."""
+KICK_EVERY = 2
+"""During a stall, every this-many-th round is a kick."""
+KICK_SLACK = 0.03
+"""How much worse than the best roster so far a kick's roster may be (a share of its objective)."""
+KICK_CHANGES = 8
+"""Shift variables a kick must change at least (a shift swapped for another on the same day changes two)."""
+OPEN = 2**40
+"""A bound no sum of shift variables reaches: the *differ* constraint's domain when no kick is on."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +161,7 @@ class LnsResult:
     rounds: int
     improvements: int
     seconds: float
+    kicks: int = 0  # kicks whose roster replaced the incumbent (see *Kicks*)
 
 
 class _Copy:
@@ -151,6 +182,14 @@ class _Copy:
             variables = self.proto.variables
             self.own = {int(i): tuple(variables[int(i)].domain) for i in self.y.ravel()}
         self.fixed_to = np.full(self.y.shape, -1, dtype=np.int64)  # -1: own domain, else the fixed value
+        # "at least KICK_CHANGES shift variables differ from the incumbent" (see *Kicks*): the sum over every y
+        # of (1 - y) where the incumbent has the shift and y where it has not.  It is written once; a kick sets
+        # its coefficients (+1 or -1 per y) and its lower bound, and every other round opens its domain.
+        self.differ = self.proto.constraints.add().linear
+        self.differ.vars.extend(int(i) for i in self.y.ravel())
+        self.differ.coeffs.extend([0] * self.y.size)
+        self.differ.domain.extend((-OPEN, OPEN))
+        self.differs_from, self.differ_least = -1, -OPEN  # incumbent version of the coefficients, lower bound
 
     def set(self, free: np.ndarray, values: Sequence[int]) -> None:
         """Fix every ``y`` outside ``free`` (an (agent, day) Boolean mask) to ``values``, free the rest."""
@@ -162,6 +201,19 @@ class _Copy:
             domain.clear()
             domain.extend(self.own[i] if value < 0 else (value, value))
         self.fixed_to = want
+
+    def differ_from(self, values: Sequence[int] | None, version: int = -1) -> None:
+        """Require at least :data:`KICK_CHANGES` shift variables to differ from ``values`` (the incumbent of
+        ``version``), or, with ``None``, nothing."""
+        if values is None:
+            self.differ.domain[0] = -OPEN
+            return
+        if self.differs_from != version:
+            has = np.asarray(values, dtype=np.int64)[self.y.ravel()]
+            self.differ.coeffs.clear()
+            self.differ.coeffs.extend(np.where(has == 1, -1, 1).tolist())
+            self.differs_from, self.differ_least = version, KICK_CHANGES - int(has.sum())
+        self.differ.domain[0] = self.differ_least
 
     def hint(self, values: Sequence[int], only: Sequence[int] | None = None) -> None:
         """Hint ``values`` (proto order): every variable, or only the variable indexes ``only``."""
@@ -322,8 +374,10 @@ class _Search:
         y: np.ndarray,
     ):
         self.rm = rm
-        self.best = list(values)
+        self.best = list(values)  # the best roster so far and its objective
         self.objective = objective
+        self.current = self.best  # the incumbent the rounds start from: the best but after a kick
+        self.current_objective = objective
         self.version = 0  # one more each time a roster replaces the incumbent: the streams' hints follow it
         self.day_cost = _DayCost(rm)
         self.day_weights = self.day_cost.weights(self.best)
@@ -334,20 +388,25 @@ class _Search:
         self.rounds = 0
         self.improvements = 0
         self.stalled = 0  # rounds offered since the last improvement
+        self.kicks = 0  # kicks whose roster replaced the incumbent
         self.on_improve = on_improve
         self.lock = threading.Lock()
 
-    def draw(self, rng: np.random.Generator) -> tuple[int, str, np.ndarray]:
-        """The next round: its number, its kind and its free cells."""
+    def draw(self, rng: np.random.Generator) -> tuple[int, str, np.ndarray, bool]:
+        """The next round: its number, its kind, its free cells and whether it is a kick."""
         self.rounds += 1
         kind = KINDS[(self.rounds - 1) % len(KINDS)]
         if self.works is None or self.works[0] != self.version:
-            self.works = self.version, np.asarray(self.best, dtype=np.int64)[self.y].any(axis=2)
+            self.works = self.version, np.asarray(self.current, dtype=np.int64)[self.y].any(axis=2)
         free = _neighbourhood(kind, self.size[kind], self.rm, rng, self.day_weights, self.works[1])
-        return self.rounds, kind, free
+        kick = self.stalled >= KICK_AFTER and self.rounds % KICK_EVERY == 0
+        return self.rounds, kind, free, kick
 
-    def offer(self, solver: cp_model.CpSolver, status: int, label: str, cells: int) -> None:
-        """Keep a round's roster when it is not worse than the incumbent (equal moves walk along plateaus)."""
+    def offer(
+        self, solver: cp_model.CpSolver, status: int, label: str, cells: int, kick: bool = False
+    ) -> None:
+        """Keep a round's roster when it is not worse than the incumbent (equal moves walk along plateaus), or,
+        for a kick, when it is within :data:`KICK_SLACK` of the best roster so far."""
         self.stalled += 1
         if self.stalled % STALL_ROUNDS == 0 and self.stalled <= MOST_DOUBLINGS * STALL_ROUNDS:
             log.info("roster LNS: no improvement in %d rounds; a round's time doubles", self.stalled)
@@ -355,16 +414,22 @@ class _Search:
             return
         value = round(solver.objective_value)
         # CP-SAT may drop a hint it cannot use, and another stream may have moved on: compare with the incumbent
-        if value > self.objective:
+        if kick:
+            if value > self.objective + KICK_SLACK * abs(self.objective):
+                return
+            self.kicks += 1
+        elif value > self.current_objective:
             return
-        self.best = list(solver.response_proto.solution)
+        self.current = list(solver.response_proto.solution)
         self.version += 1
-        if value == self.objective:
+        if value != self.current_objective:
+            self.current_objective = value
+            self.day_weights = self.day_cost.weights(self.current)
+        if value >= self.objective:
             return
-        self.objective = value
+        self.best, self.objective = self.current, value
         self.improvements += 1
         self.stalled = 0
-        self.day_weights = self.day_cost.weights(self.best)
         log.info("roster LNS: %.2f after %s (%d cells)", value / SCALE, label, cells)
         if self.on_improve is not None:
             self.on_improve(value)
@@ -374,8 +439,11 @@ class _Search:
         :data:`MOST_DOUBLINGS` times)."""
         return base * 2 ** min(MOST_DOUBLINGS, self.stalled // STALL_ROUNDS)
 
-    def adapt(self, kind: str, status: int) -> None:
-        """Grow the kind's next neighbourhood after an optimal round, shrink it after a stopped one."""
+    def adapt(self, kind: str, status: int, kick: bool = False) -> None:
+        """Grow the kind's next neighbourhood after an optimal round, shrink it after a stopped one (a kick's
+        constraint changes how hard the round is, so it changes nothing)."""
+        if kick:
+            return
         if status == cp_model.OPTIMAL:
             self.size[kind] = min(self.most_cells, self.size[kind] * GROW)
         else:
@@ -397,11 +465,13 @@ class _Stream:
         params: Callable[[cp_model.CpSolver, float, int], None],
         limit: float,
         seed: int,
+        kick: bool = False,
     ) -> tuple[cp_model.CpSolver, int]:
         if version != self.version:
             self.copy.hint(start)
             self.version = version
         self.copy.set(free, start)
+        self.copy.differ_from(start if kick else None, version)
         solver = cp_model.CpSolver()
         params(solver, limit, seed)
         return solver, solver.solve(self.copy.model)
@@ -486,14 +556,16 @@ def improve(
     def one_round(stream: _Stream, rng: np.random.Generator) -> None:
         """Draw a neighbourhood of the incumbent, solve it, offer the result (the lock is held but for the solve)."""
         with search.lock:
-            number, kind, free = search.draw(rng)
-            start, version = search.best, search.version
+            number, kind, free, kick = search.draw(rng)
+            start, version = search.current, search.version
             limit = min(clock.left(), search.round_limit(round_limit))
-        solver, status = stream.solve(free, start, version, params, limit, seed + number)
+        solver, status = stream.solve(free, start, version, params, limit, seed + number, kick)
         with search.lock:
             clock.spend(solver.deterministic_time)
-            search.offer(solver, status, f"round {number} ({kind})", int(free.sum()))
-            search.adapt(kind, status)
+            search.offer(
+                solver, status, f"round {number} ({kind}{', a kick' if kick else ''})", int(free.sum()), kick
+            )
+            search.adapt(kind, status, kick)
 
     if len(pool) == 1:
         rng = np.random.default_rng(seed)
@@ -513,15 +585,17 @@ def improve(
                 done.result()
     seconds = clock.seconds()
     log.info(
-        "roster LNS: %d rounds on %d streams, %d improvements, objective %.2f in %.1f s (deterministic %.1f)",
+        "roster LNS: %d rounds on %d streams, %d improvements, %d kicks kept, objective %.2f in %.1f s "
+        "(deterministic %.1f)",
         search.rounds,
         len(pool),
         search.improvements,
+        search.kicks,
         search.objective / SCALE,
         seconds,
         clock.spent,
     )
-    return LnsResult(search.best, search.objective, search.rounds, search.improvements, seconds)
+    return LnsResult(search.best, search.objective, search.rounds, search.improvements, seconds, search.kicks)
 
 
 def _rounds_in_step(
@@ -538,16 +612,22 @@ def _rounds_in_step(
     with ThreadPoolExecutor(len(pool)) as threads:
         while clock.left() >= 0.05 * round_limit:
             draws = [search.draw(rng) for _ in pool]
-            start, version = search.best, search.version
+            start, version = search.current, search.version
             limit = min(clock.left(), search.round_limit(round_limit))
             futures = [
-                threads.submit(stream.solve, free, start, version, params, limit, seed + number)
-                for stream, (number, _, free) in zip(pool, draws, strict=True)
+                threads.submit(stream.solve, free, start, version, params, limit, seed + number, kick)
+                for stream, (number, _, free, kick) in zip(pool, draws, strict=True)
             ]
             results = [future.result() for future in futures]
-            for (number, kind, free), (solver, status) in zip(draws, results, strict=True):
-                search.offer(solver, status, f"round {number} ({kind})", int(free.sum()))
-                search.adapt(kind, status)
+            for (number, kind, free, kick), (solver, status) in zip(draws, results, strict=True):
+                search.offer(
+                    solver,
+                    status,
+                    f"round {number} ({kind}{', a kick' if kick else ''})",
+                    int(free.sum()),
+                    kick,
+                )
+                search.adapt(kind, status, kick)
             clock.spend(max(solver.deterministic_time for solver, _ in results))
 
 
