@@ -66,20 +66,20 @@ every :data:`KICK_EVERY`-th round is a kick: its neighbourhood must change
 at least :data:`KICK_CHANGES` shift variables of the incumbent, and the best
 roster it finds that does replaces the incumbent when it is within
 :data:`KICK_SLACK` of the best roster so far, even when it is worse than the
-incumbent.  The rounds
-between kicks improve the roster the kick left, and the search returns the
-best roster it met.  Why: a roster no neighbourhood can improve is a local
-optimum of every neighbourhood at once; the other way down may first go
-up.  Curtois 5 settles at 12 cover shortfalls (1,233-1,245) in about one
-draw of five, and the best rosters have 11, with different requests
-granted, on 14 of the 16 agents (see benchmarks/README.md, session 10): no
-round can solve that many agents, but a walk of equal or slightly worse
-rosters gets there.  Searches of 45 s on the wall clock, 2 streams, from
-a 1,337 roster on its way into the basin: without kicks 0 of 6 left it
-(1,234-1,237); with kicks of one change, 10 of 24 within 1 % of the best and
-9 of 12 within 3 % ended at 1,145-1,162.  From a 1,234 roster deep in it
-(within 3 %): 0 of 6 with kicks of one change (the next round undoes them),
-3 of 6 with 8 changes (1,145-1,148), 1 of 6 with 16.
+incumbent.  The rounds between kicks improve the roster the kick left, and
+the search returns the best roster it met.  Why: a roster no neighbourhood
+can improve is a local optimum of every neighbourhood at once; the other way
+down may first go up.  Curtois 5 settles at 12 cover shortfalls
+(1,233-1,245) in about a third of the draws, and the best rosters have 11, with
+different requests granted, on 14 of the 16 agents (see
+benchmarks/README.md, session 10): no round can solve that many agents, but
+a walk of equal or slightly worse rosters gets there.  Searches of 45 s on
+the wall clock, 2 streams, from a 1,337 roster on its way into the basin:
+without kicks 0 of 6 left it (1,234-1,237); with kicks of one change, 10 of
+24 within 1 % of the best and 9 of 12 within 3 % ended at 1,145-1,162.  From
+a 1,234 roster deep in it (within 3 %): 0 of 6 with kicks of one change (the
+next round undoes them), 3 of 6 with 8 changes (1,145-1,148), 1 of 6 with
+16.
 
 Streams: with ``streams=k`` (the solve's worker count) k neighbourhoods are
 solved at once, each on its own thread, copy of the model and CP-SAT worker
@@ -189,7 +189,8 @@ class _Copy:
         self.differ.vars.extend(int(i) for i in self.y.ravel())
         self.differ.coeffs.extend([0] * self.y.size)
         self.differ.domain.extend((-OPEN, OPEN))
-        self.differs_from, self.differ_least = -1, -OPEN  # incumbent version of the coefficients, lower bound
+        self.differs_from: int | None = None  # incumbent version the coefficients were written for
+        self.differ_least = -OPEN  # the constraint's lower bound during a kick
 
     def set(self, free: np.ndarray, values: Sequence[int]) -> None:
         """Fix every ``y`` outside ``free`` (an (agent, day) Boolean mask) to ``values``, free the rest."""
@@ -202,7 +203,7 @@ class _Copy:
             domain.extend(self.own[i] if value < 0 else (value, value))
         self.fixed_to = want
 
-    def differ_from(self, values: Sequence[int] | None, version: int = -1) -> None:
+    def differ_from(self, values: Sequence[int] | None, version: int) -> None:
         """Require at least :data:`KICK_CHANGES` shift variables to differ from ``values`` (the incumbent of
         ``version``), or, with ``None``, nothing."""
         if values is None:
@@ -402,6 +403,16 @@ class _Search:
         kick = self.stalled >= KICK_AFTER and self.rounds % KICK_EVERY == 0
         return self.rounds, kind, free, kick
 
+    def settle(
+        self, drawn: tuple[int, str, np.ndarray, bool], solver: cp_model.CpSolver, status: int
+    ) -> None:
+        """Offer the roster of a round (as :meth:`draw` gave it) and adapt its kind's size."""
+        number, kind, free, kick = drawn
+        self.offer(
+            solver, status, f"round {number} ({kind}{', a kick' if kick else ''})", int(free.sum()), kick
+        )
+        self.adapt(kind, status, kick)
+
     def offer(
         self, solver: cp_model.CpSolver, status: int, label: str, cells: int, kick: bool = False
     ) -> None:
@@ -556,16 +567,14 @@ def improve(
     def one_round(stream: _Stream, rng: np.random.Generator) -> None:
         """Draw a neighbourhood of the incumbent, solve it, offer the result (the lock is held but for the solve)."""
         with search.lock:
-            number, kind, free, kick = search.draw(rng)
+            drawn = search.draw(rng)
+            number, _, free, kick = drawn
             start, version = search.current, search.version
             limit = min(clock.left(), search.round_limit(round_limit))
         solver, status = stream.solve(free, start, version, params, limit, seed + number, kick)
         with search.lock:
             clock.spend(solver.deterministic_time)
-            search.offer(
-                solver, status, f"round {number} ({kind}{', a kick' if kick else ''})", int(free.sum()), kick
-            )
-            search.adapt(kind, status, kick)
+            search.settle(drawn, solver, status)
 
     if len(pool) == 1:
         rng = np.random.default_rng(seed)
@@ -619,15 +628,8 @@ def _rounds_in_step(
                 for stream, (number, _, free, kick) in zip(pool, draws, strict=True)
             ]
             results = [future.result() for future in futures]
-            for (number, kind, free, kick), (solver, status) in zip(draws, results, strict=True):
-                search.offer(
-                    solver,
-                    status,
-                    f"round {number} ({kind}{', a kick' if kick else ''})",
-                    int(free.sum()),
-                    kick,
-                )
-                search.adapt(kind, status, kick)
+            for drawn, (solver, status) in zip(draws, results, strict=True):
+                search.settle(drawn, solver, status)
             clock.spend(max(solver.deterministic_time for solver, _ in results))
 
 
