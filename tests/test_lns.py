@@ -280,6 +280,48 @@ def test_kicks_start_after_a_stall_and_keep_rosters_within_the_slack_of_the_best
     assert search.improvements == 1 and search.stalled == 0
 
 
+def test_cells_a_kept_kick_changed_stay_fixed_until_the_best_roster_improves(start):
+    rm, values, objective, _, _ = start
+    y = lns._Copy(rm).y
+    n_agents, n_days = len(rm.agents), rm.n_days
+
+    def moved(cells) -> list[int]:
+        """``values`` with each (agent, day) of ``cells`` changed: a worked day off, a day off worked."""
+        out = list(values)
+        for a, d in cells:
+            works = any(out[int(i)] for i in y[a, d])
+            for s, i in enumerate(y[a, d]):
+                out[int(i)] = 0 if works else int(s == 0)
+        return out
+
+    def result(roster: list[int], value: int) -> SimpleNamespace:
+        return SimpleNamespace(objective_value=value, response_proto=SimpleNamespace(solution=roster))
+
+    def freed(search: lns._Search, rounds: int = 200) -> np.ndarray:
+        rng = np.random.default_rng(0)
+        return np.logical_or.reduce([search.draw(rng)[2] for _ in range(rounds)])
+
+    assert freed(lns._Search(rm, values, objective, None, y))[3, 5]  # the cell is drawn when nothing holds it
+    search = lns._Search(rm, values, objective, None, y)
+    search.offer(result(moved([(3, 5), (3, 6)]), objective), cp_model.FEASIBLE, "a kick", 0, kick=True)
+    held = np.zeros((n_agents, n_days), dtype=bool)
+    held[3, [5, 6]] = True
+    assert len(search.tabu) == 1 and (search.tabu[0] == held).all()
+    assert not freed(search)[held].any()  # no round may undo the kick
+    # an ordinary round that changes other cells holds nothing more
+    search.offer(result(moved([(3, 5), (3, 6), (4, 0)]), objective), cp_model.FEASIBLE, "a round", 0)
+    assert len(search.tabu) == 1
+    # a kick that changes more than TABU_SHARE of the cells lets the older kicks' cells go
+    many = [(a, d) for a in range(n_agents) for d in range(n_days) if a >= n_agents // 2]
+    assert len(many) > lns.TABU_SHARE * n_agents * n_days
+    wide = moved([(3, 5), (3, 6), (4, 0), *many])  # the incumbent's changes, and half the agents more
+    search.offer(result(wide, objective), cp_model.FEASIBLE, "a wide kick", 0, kick=True)
+    assert len(search.tabu) == 1 and not search.tabu[0][3, 5]
+    # a better roster than the best lets every cell go
+    search.offer(result(values, objective - 1), cp_model.FEASIBLE, "better than the best", 0)
+    assert search.tabu == [] and freed(search)[3, 5]
+
+
 def test_improve_returns_the_best_roster_it_met_when_kicks_walk_away_from_it(start, monkeypatch):
     """Kicks from the first stalled round on, every other round: the walk leaves the best roster often."""
     rm, values, objective, _, _ = start
