@@ -162,7 +162,8 @@ KICK_CHANGES = 8
 TABU_KICKS = 3
 """The cells the last this-many kept kicks changed stay fixed in every round until the best roster improves."""
 TABU_SHARE = 0.25
-"""Most of the roster's (agent, day) cells the kicks may hold fixed: the oldest kick's cells are let go first."""
+"""Most of the roster's (agent, day) cells several kicks may hold fixed: past it the oldest kick's cells are let go
+first (the last kick's cells are always held)."""
 OPEN = 2**40
 """A bound no sum of shift variables reaches: the *differ* constraint's domain when no kick is on."""
 
@@ -468,8 +469,8 @@ class _Search:
             self.on_improve(value)
 
     def _hold(self, kicked: Sequence[int]) -> None:
-        """Keep the cells where ``kicked`` differs from the incumbent fixed (see *Kicks*), with those of the last
-        :data:`TABU_KICKS` kicks, as long as they hold at most :data:`TABU_SHARE` of the roster."""
+        """Hold the cells where ``kicked`` differs from the incumbent fixed (see *Held cells*), with those of the
+        kicks before it, up to :data:`TABU_KICKS` kicks and, but for the last one, :data:`TABU_SHARE` of the roster."""
         changed = (
             np.asarray(kicked, dtype=np.int64)[self.y] != np.asarray(self.current, dtype=np.int64)[self.y]
         )
