@@ -450,10 +450,10 @@ class _Search:
             self.kicks += 1
         elif value > self.current_objective:
             return
-        kicked = list(solver.response_proto.solution)
+        roster = list(solver.response_proto.solution)
         if kick:
-            self._hold(kicked)
-        self.current = kicked
+            self._hold(roster)
+        self.current = roster
         self.version += 1
         if value != self.current_objective:
             self.current_objective = value
